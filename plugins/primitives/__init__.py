@@ -1,0 +1,1 @@
+"""Primitive, math and collection nodes with InvokeAI's type and field names."""
