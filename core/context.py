@@ -101,12 +101,19 @@ class InvocationContext:
     def standalone(cls, root: str | None = None, node_id: str = "node") -> InvocationContext:
         """A context over a private artifact folder, for calling ``invoke`` directly (tests, notebooks)."""
         folder = root or tempfile.mkdtemp(prefix="nodeloom-context-")
-        return cls(session_id="standalone", node_id=node_id, source_node_id=node_id, artifacts=ArtifactStore(folder))
+        return cls(
+            session_id="standalone",
+            node_id=node_id,
+            source_node_id=node_id,
+            artifacts=ArtifactStore(folder),
+        )
 
     def report_progress(self, step: int, total: int, preview: Any = None) -> None:
         """Tell the user how far a long node is; the CLI shows it as a progress bar."""
         if self._on_progress is not None:
-            self._on_progress(Progress(self.session_id, self.node_id, self.source_node_id, step, total, preview))
+            self._on_progress(
+                Progress(self.session_id, self.node_id, self.source_node_id, step, total, preview)
+            )
 
     def is_canceled(self) -> bool:
         return self._cancel_event is not None and self._cancel_event.is_set()

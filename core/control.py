@@ -27,7 +27,9 @@ class IterateInvocationOutput(BaseInvocationOutput):
     total: int = OutputField(description="The total number of items")
 
 
-@invocation(ITERATE, title="Iterate", category="control", tags=["collection", "iterate"], version="1.1.0")
+@invocation(
+    ITERATE, title="Iterate", category="control", tags=["collection", "iterate"], version="1.1.0"
+)
 class IterateInvocation(BaseInvocation):
     """Runs everything downstream once per item of the collection."""
 
@@ -47,12 +49,16 @@ class CollectInvocationOutput(BaseInvocationOutput):
     collection: list[Any] = OutputField(description="The collection of input items")
 
 
-@invocation(COLLECT, title="Collect", category="control", tags=["collection", "collect"], version="1.0.0")
+@invocation(
+    COLLECT, title="Collect", category="control", tags=["collection", "collect"], version="1.0.0"
+)
 class CollectInvocation(BaseInvocation):
     """Gathers one value per iteration of the innermost open iterate into a list."""
 
     item: Any = InputField(default=None, description="The item to collect (connect edges here)")
-    collection: list[Any] = InputField(default=[], description="The collection, filled in by the engine")
+    collection: list[Any] = InputField(
+        default=[], description="The collection, filled in by the engine"
+    )
 
     def invoke(self, context: InvocationContext) -> CollectInvocationOutput:
         return CollectInvocationOutput(collection=list(self.collection))

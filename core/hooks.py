@@ -15,9 +15,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from nodeloom.context import InvocationContext
+    from nodeloom.context import InvocationContext, SessionInfo
     from nodeloom.invocation import BaseInvocation, BaseInvocationOutput
-    from nodeloom.context import SessionInfo
 
 PROJECT = "nodeloom"
 
@@ -89,12 +88,16 @@ def execute_node(invocation: BaseInvocation, context: InvocationContext) -> Base
 
 
 @hookspec
-def after_node(invocation: BaseInvocation, context: InvocationContext, output: BaseInvocationOutput) -> None:
+def after_node(
+    invocation: BaseInvocation, context: InvocationContext, output: BaseInvocationOutput
+) -> None:
     """A node finished and its output has been stored."""
 
 
 @hookspec
-def on_node_error(invocation: BaseInvocation, context: InvocationContext, error: BaseException) -> None:
+def on_node_error(
+    invocation: BaseInvocation, context: InvocationContext, error: BaseException
+) -> None:
     """A node raised. The session stops after this hook; ``error`` is the exception."""
 
 

@@ -92,7 +92,9 @@ class BaseInvocation(BaseModel):
 
     id: str = Field(description="The id of this node; unique within its graph")
     type: str
-    is_intermediate: bool = Field(default=False, description="Whether the node's outputs are temporary")
+    is_intermediate: bool = Field(
+        default=False, description="Whether the node's outputs are temporary"
+    )
     use_cache: bool = Field(default=True, description="Whether results may be reused")
 
     # Filled in by @invocation; read through the helpers below, never set by hand.
@@ -125,7 +127,9 @@ def _set_type_field(cls: type[BaseModel], type_name: str) -> None:
     cls.model_fields["type"] = field
 
 
-def _reserved_declared(cls: type[BaseModel], base: type[BaseModel], reserved: frozenset[str]) -> list[str]:
+def _reserved_declared(
+    cls: type[BaseModel], base: type[BaseModel], reserved: frozenset[str]
+) -> list[str]:
     found: list[str] = []
     for klass in cls.__mro__:
         if klass is base or not (isinstance(klass, type) and issubclass(klass, base)):
@@ -147,7 +151,9 @@ def invocation(
 
     def wrap(cls: type[BaseInvocation]) -> type[BaseInvocation]:
         if not (isinstance(cls, type) and issubclass(cls, BaseInvocation)):
-            raise InvalidNodeDefinition(f"@invocation('{type_name}') must decorate a BaseInvocation subclass, got {cls!r}")
+            raise InvalidNodeDefinition(
+                f"@invocation('{type_name}') must decorate a BaseInvocation subclass, got {cls!r}"
+            )
         cls.node_type = type_name
         cls.node_title = title or _title_from(cls.__name__, "Invocation")
         cls.node_tags = tuple(tags or ())
@@ -225,7 +231,9 @@ def check_invocation_class(cls: Any) -> None:
     if not type_name:
         raise InvalidNodeDefinition(f"{name} is not decorated with @invocation('type_name')")
     if not isinstance(type_name, str) or not type_name or re.search(r"\s", type_name):
-        raise InvalidNodeDefinition(f"{name}: type name {type_name!r} must be non-empty and contain no whitespace")
+        raise InvalidNodeDefinition(
+            f"{name}: type name {type_name!r} must be non-empty and contain no whitespace"
+        )
     reserved = _reserved_declared(cls, BaseInvocation, RESERVED_FIELDS)
     if reserved:
         raise InvalidNodeDefinition(
@@ -233,7 +241,9 @@ def check_invocation_class(cls: Any) -> None:
             f"every node already has {', '.join(sorted(RESERVED_FIELDS))}"
         )
     if not SEMVER.match(str(cls.node_version)):
-        raise InvalidNodeDefinition(f"{name} ('{type_name}'): version {cls.node_version!r} is not semver (e.g. '1.0.0')")
+        raise InvalidNodeDefinition(
+            f"{name} ('{type_name}'): version {cls.node_version!r} is not semver (e.g. '1.0.0')"
+        )
     output = output_class_of(cls)
     check_output_class(output)
 
@@ -244,9 +254,15 @@ def check_output_class(cls: Any) -> None:
         raise InvalidNodeDefinition(f"{cls!r} is not a BaseInvocationOutput subclass")
     type_name = cls.__dict__.get("output_type")
     if not type_name:
-        raise InvalidNodeDefinition(f"{cls.__qualname__} is not decorated with @invocation_output('type_name')")
+        raise InvalidNodeDefinition(
+            f"{cls.__qualname__} is not decorated with @invocation_output('type_name')"
+        )
     if re.search(r"\s", type_name):
-        raise InvalidNodeDefinition(f"{cls.__qualname__}: output type name {type_name!r} contains whitespace")
+        raise InvalidNodeDefinition(
+            f"{cls.__qualname__}: output type name {type_name!r} contains whitespace"
+        )
     reserved = _reserved_declared(cls, BaseInvocationOutput, RESERVED_OUTPUT_FIELDS)
     if reserved:
-        raise InvalidNodeDefinition(f"{cls.__qualname__} ('{type_name}') declares reserved field(s) {', '.join(reserved)}")
+        raise InvalidNodeDefinition(
+            f"{cls.__qualname__} ('{type_name}') declares reserved field(s) {', '.join(reserved)}"
+        )

@@ -74,8 +74,9 @@ class PluginManager(pluggy.PluginManager):
         )
         if name in self.records and self.records[name].status != "disabled":
             other = self.records[name]
-            record.status, record.error = "failed", (
-                f"plugin name '{name}' is already used by distribution '{other.distribution}'"
+            record.status, record.error = (
+                "failed",
+                (f"plugin name '{name}' is already used by distribution '{other.distribution}'"),
             )
             self.records[f"{name} ({distribution})"] = record
             return record
@@ -83,8 +84,12 @@ class PluginManager(pluggy.PluginManager):
         try:
             self.register(plugin, name=name)
         except Exception as error:
-            return self._fail(record, plugin, f"invalid hook implementation: {error}", error, registered=False)
-        unknown = [caller.name for caller in self.get_hookcallers(plugin) or [] if not caller.has_spec()]
+            return self._fail(
+                record, plugin, f"invalid hook implementation: {error}", error, registered=False
+            )
+        unknown = [
+            caller.name for caller in self.get_hookcallers(plugin) or [] if not caller.has_spec()
+        ]
         if unknown:
             return self._fail(record, plugin, _unknown_hooks_message(unknown), None)
         added: list[tuple[str, str]] = []
@@ -214,7 +219,9 @@ def _sorted_entry_points() -> list[metadata.EntryPoint]:
 
 
 def _unknown_hooks_message(names: list[str]) -> str:
-    known = [name for name in dir(hooks) if not name.startswith("_") and callable(getattr(hooks, name))]
+    known = [
+        name for name in dir(hooks) if not name.startswith("_") and callable(getattr(hooks, name))
+    ]
     parts = []
     for name in sorted(names):
         close = difflib.get_close_matches(name, known, n=1)
@@ -227,7 +234,9 @@ def disabled_from_env() -> set[str]:
     return {name.strip() for name in os.environ.get(DISABLE_ENV, "").split(",") if name.strip()}
 
 
-def make_plugin_manager(*, entry_points: bool = True, disabled: Iterable[str] = ()) -> PluginManager:
+def make_plugin_manager(
+    *, entry_points: bool = True, disabled: Iterable[str] = ()
+) -> PluginManager:
     """Build a fresh plugin manager: the core plugin, then (optionally) every entry point.
 
     ``NODELOOM_DISABLE_PLUGINS=a,b`` and ``disabled`` block plugins by name.

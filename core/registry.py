@@ -88,9 +88,13 @@ class Registry:
 
         def register(scheme: str, factory: Callable[[str], Any], description: str = "") -> None:
             if not isinstance(scheme, str) or not scheme.isidentifier():
-                raise ValueError(f"plugin '{plugin}': storage scheme {scheme!r} must be a plain name like 'sqlite'")
+                raise ValueError(
+                    f"plugin '{plugin}': storage scheme {scheme!r} must be a plain name like 'sqlite'"
+                )
             if not callable(factory):
-                raise ValueError(f"plugin '{plugin}': factory for scheme '{scheme}' is not callable")
+                raise ValueError(
+                    f"plugin '{plugin}': factory for scheme '{scheme}' is not callable"
+                )
             existing = self.backends.get(scheme)
             if existing is not None:
                 raise DuplicateContribution(

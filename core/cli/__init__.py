@@ -25,7 +25,9 @@ class LazyGroup(click.Group):
     """A group that imports a built-in command's module only when that command is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self._builtin_names(), *super().list_commands(ctx), *self._plugin_commands(ctx)})
+        return sorted(
+            {*self._builtin_names(), *super().list_commands(ctx), *self._plugin_commands(ctx)}
+        )
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in COMMANDS and self._module_exists(name):
@@ -46,15 +48,17 @@ class LazyGroup(click.Group):
         return [name for name in COMMANDS if self._module_exists(name)]
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
-        """Commands added by plugins through ``register_commands``, collected once per process."""
-        cached = getattr(self, "_plugin_group", None)
-        if cached is None:
-            from nodeloom.plugins import get_plugin_manager
+        """Commands added by plugins through ``register_commands``, collected once per plugin manager."""
+        from nodeloom.plugins import get_plugin_manager
 
-            cached = click.Group()
-            get_plugin_manager().call_each("register_commands", cli=cached)
-            self._plugin_group = cached
-        return cached.commands
+        manager = get_plugin_manager()
+        # Keyed on the manager so that set_plugin_manager() (tests, embedding) takes effect.
+        cached = getattr(self, "_plugin_group", None)
+        if cached is None or cached[0] is not manager:
+            group = click.Group()
+            manager.call_each("register_commands", cli=group)
+            cached = self._plugin_group = (manager, group)
+        return cached[1].commands
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

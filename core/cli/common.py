@@ -49,7 +49,9 @@ def is_verbose() -> bool:
 
 
 def json_option(function: Any) -> Any:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON only on stdout.")(function)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON only on stdout.")(
+        function
+    )
 
 
 def db_option(function: Any) -> Any:
@@ -91,3 +93,26 @@ def run_cli(group: click.Group) -> None:
         click.echo(f"Error: {type(error).__name__}: {error}", err=True)
         sys.exit(EXIT_FAILED)
     sys.exit(EXIT_OK)
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """Print rows as a rich table on a terminal and as aligned plain text otherwise (pipes, files)."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(*headers, header_style="bold")
+        for row in cells:
+            table.add_row(*(Text(cell) for cell in row))  # Text: no markup parsing of names
+
+        Console().print(table)
+        return
+    widths = [
+        max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)
+    ]
+    for row in [headers, *cells]:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )

@@ -24,7 +24,9 @@ class GraphError:
         if self.field is not None:
             where.append(f"field '{self.field}'")
         prefix = " ".join(where)
-        return f"{prefix}: {self.message} [{self.code}]" if prefix else f"{self.message} [{self.code}]"
+        return (
+            f"{prefix}: {self.message} [{self.code}]" if prefix else f"{self.message} [{self.code}]"
+        )
 
 
 class GraphValidationError(ValueError):

@@ -46,5 +46,7 @@ def open_store(url: str | None = None, *, plugin_manager: PluginManager | None =
     entry = backends.get(scheme)
     if entry is None:
         known = ", ".join(f"{name}://" for name in sorted(backends)) or "none"
-        raise UnknownScheme(f"no storage backend for URL '{url}' (scheme '{scheme}'); registered schemes: {known}")
+        raise UnknownScheme(
+            f"no storage backend for URL '{url}' (scheme '{scheme}'); registered schemes: {known}"
+        )
     return entry.factory(url)

@@ -36,12 +36,16 @@ class ArtifactStore:
         for key, value in (metadata or {}).items():
             info.add_text(key, value)
         name = f"{uuid.uuid4().hex}.png"
-        self._write_atomically(self.images_dir / name, lambda handle: image.save(handle, format="PNG", pnginfo=info))
+        self._write_atomically(
+            self.images_dir / name, lambda handle: image.save(handle, format="PNG", pnginfo=info)
+        )
         return name
 
     def image_path(self, name: str) -> Path:
         if not isinstance(name, str) or not IMAGE_NAME.match(name):
-            raise ArtifactNotFound(f"'{name}' is not an image name (expected 32 hex digits + '.png')")
+            raise ArtifactNotFound(
+                f"'{name}' is not an image name (expected 32 hex digits + '.png')"
+            )
         path = self.images_dir / name
         if not path.is_file():
             raise ArtifactNotFound(f"image '{name}' does not exist in {self.images_dir}")
@@ -92,7 +96,9 @@ class ArtifactStore:
         if type(tensor).__module__.startswith("torch"):
             from safetensors.torch import save
 
-            payload = save({"tensor": tensor.detach().contiguous().cpu()}, metadata={"format": "pt"})
+            payload = save(
+                {"tensor": tensor.detach().contiguous().cpu()}, metadata={"format": "pt"}
+            )
         else:
             import numpy as np
             from safetensors.numpy import save
@@ -104,7 +110,9 @@ class ArtifactStore:
     def load_tensor(self, name: str) -> Any:
         """Read a tensor back in the library it was saved from (torch or numpy)."""
         if not isinstance(name, str) or not TENSOR_NAME.match(name):
-            raise ArtifactNotFound(f"'{name}' is not a tensor name (expected 32 hex digits + '.safetensors')")
+            raise ArtifactNotFound(
+                f"'{name}' is not a tensor name (expected 32 hex digits + '.safetensors')"
+            )
         path = self.tensors_dir / name
         if not path.is_file():
             raise ArtifactNotFound(f"tensor '{name}' does not exist in {self.tensors_dir}")
@@ -124,17 +132,22 @@ class ArtifactStore:
 
     def counts(self) -> dict[str, int]:
         def count(folder: Path, pattern: re.Pattern[str]) -> int:
-            return sum(1 for p in folder.iterdir() if pattern.match(p.name)) if folder.is_dir() else 0
+            return (
+                sum(1 for p in folder.iterdir() if pattern.match(p.name)) if folder.is_dir() else 0
+            )
 
-        return {"images": count(self.images_dir, IMAGE_NAME), "tensors": count(self.tensors_dir, TENSOR_NAME)}
+        return {
+            "images": count(self.images_dir, IMAGE_NAME),
+            "tensors": count(self.tensors_dir, TENSOR_NAME),
+        }
 
     def _write_atomically(self, path: Path, write: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
-            with handle:
+            with os.fdopen(descriptor, "wb") as handle:
                 write(handle)
-            os.replace(handle.name, path)
+            os.replace(temporary, path)
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            Path(temporary).unlink(missing_ok=True)
             raise
