@@ -1,0 +1,416 @@
+"""The in-process runner: walks an execution plan, calls the lifecycle hooks, persists each result.
+
+A session is driven to completion here. Every node execution gets a deterministic ``exec_id``
+(source node id plus iteration path), so a session interrupted by a crash resumes by replaying
+the stored results of what already ran and executing the rest.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nodeloom.context import CanceledError, InvocationContext, Progress, SessionInfo
+from nodeloom.control import COLLECT, ITERATE
+from nodeloom.graph.plan import ExecutionPlan, Region, Scope, plan_graph
+from nodeloom.storage.base import CANCELED, COMPLETED, FAILED, IN_PROGRESS, ResultRecord
+
+if TYPE_CHECKING:
+    from nodeloom.graph.model import Graph
+    from nodeloom.invocation import BaseInvocation, BaseInvocationOutput
+    from nodeloom.plugins import PluginManager
+    from nodeloom.storage.base import Store
+
+Path = tuple[int, ...]
+#: The keys of each error in ``run --json`` (``traceback`` is added with ``--verbose``).
+ERROR_KEYS = ("node_id", "node_type", "error_type", "message")
+_ATOMIC = (int, float, str, bool, type(None))
+
+
+@dataclass
+class RunResult:
+    """The outcome of a session, in the shape ``nodeloom run --json`` prints."""
+
+    session_id: str
+    status: str
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self, verbose: bool = False) -> dict[str, Any]:
+        keys = ERROR_KEYS + ("traceback",) if verbose else ERROR_KEYS
+        errors = [{key: error.get(key) for key in keys} for error in self.errors]
+        return {
+            "session_id": self.session_id,
+            "status": self.status,
+            "results": self.results,
+            "errors": errors,
+        }
+
+
+class _Stop(Exception):
+    """Unwinds the region walk after a node error or a cancel."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
+def _copy(value: Any) -> Any:
+    return value if type(value) in _ATOMIC else copy.deepcopy(value)
+
+
+class SessionRunner:
+    """Runs one session of one graph against a store; create one per run."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        store: Store,
+        session: SessionInfo,
+        *,
+        plugin_manager: PluginManager,
+        plan: ExecutionPlan | None = None,
+        cancel_event: threading.Event | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_node: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.store = store
+        self.session = session
+        self.hook = plugin_manager.hook
+        self.plan = plan or plan_graph(graph)
+        self.cancel_event = cancel_event or threading.Event()
+        self.on_progress = on_progress
+        self.on_node = on_node
+        self.graph_json = graph.to_json()
+        # (node id, path aligned to its scope) -> output object
+        self.values: dict[tuple[str, Path], BaseInvocationOutput] = {}
+        # iterate id, path of its own scope -> its collection
+        self.collections: dict[tuple[str, Path], list[Any]] = {}
+        self.replay: dict[str, ResultRecord] = {}
+        self.errors: list[dict[str, Any]] = []
+        self._base_values: dict[str, dict[str, Any]] = {}
+
+    # -- driving ---------------------------------------------------------------------------------
+
+    def run(self) -> str:
+        """Run (or resume) the session; returns the final status."""
+        session_id = self.session.session_id
+        self.replay = {
+            r.exec_id: r for r in self.store.get_results(session_id) if r.status == COMPLETED
+        }
+        self.store.set_session_status(session_id, IN_PROGRESS)
+        self.hook.before_session(session=self.session)
+        status = COMPLETED
+        try:
+            self._run_region(self.plan.root, ())
+        except _Stop as stop:
+            status = stop.status
+        self.store.set_session_status(session_id, status)
+        self.hook.after_session(session=self.session, status=status)
+        return status
+
+    def _run_region(self, region: Region, path: Path) -> None:
+        """Run a region's units for one combination of its enclosing iterations (``path``)."""
+        for unit in region.units:
+            if isinstance(unit, str):
+                self._run_node(unit, path)
+                continue
+            iterator = unit.iterator
+            assert iterator is not None
+            collection = self.collections[
+                (iterator, self._project(path, region.scope, self.plan.scopes[iterator]))
+            ]
+            for index in range(len(collection)):
+                inner = (*path, index)
+                self._run_iterate_item(iterator, inner, unit.scope)
+                self._run_region(unit, inner)
+
+    def _project(self, path: Path, scope: Scope, target: Scope) -> Path:
+        """The part of ``path`` (aligned with ``scope``) that addresses a node in ``target`` scope."""
+        if scope == target:
+            return path
+        where = {iterator: position for position, iterator in enumerate(scope)}
+        return tuple(path[where[iterator]] for iterator in target)
+
+    # -- one node --------------------------------------------------------------------------------
+
+    def _run_node(self, node_id: str, path: Path) -> None:
+        node = self.graph.nodes[node_id]
+        scope = self.plan.scopes[node_id]
+        if node.type == ITERATE:
+            # The iterate itself only resolves its collection here; its per-item outputs are
+            # produced as each iteration starts.
+            values = self._inputs(node_id, path, scope)
+            collection = values["collection"] if "collection" in values else list(node.collection)
+            self.collections[(node_id, path)] = _copy(collection)
+            return
+        if node.type == COLLECT:
+            inputs = {"collection": self._collected(node_id, path, scope)}
+        else:
+            inputs = self._inputs(node_id, path, scope)
+        self._execute(node_id, path, inputs)
+
+    def _run_iterate_item(self, iterator: str, inner_path: Path, inner_scope: Scope) -> None:
+        own_scope = (*self.plan.scopes[iterator], iterator)
+        item_path = self._project(inner_path, inner_scope, own_scope)
+        if (iterator, item_path) in self.values:
+            return
+        collection = self.collections[(iterator, item_path[:-1])]
+        self._execute(iterator, item_path, {"collection": collection, "index": item_path[-1]})
+
+    def _inputs(self, node_id: str, path: Path, scope: Scope) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for edge in self.plan.inputs.get(node_id, ()):
+            values[edge.destination_field] = _copy(
+                self._output_value(edge.source_node, edge.source_field, path, scope)
+            )
+        return values
+
+    def _output_value(self, source: str, field_name: str, path: Path, scope: Scope) -> Any:
+        source_scope = self.plan.scopes[source]
+        if self.graph.nodes[source].type == ITERATE:
+            source_scope = (*source_scope, source)
+        output = self.values[(source, self._project(path, scope, source_scope))]
+        return getattr(output, field_name)
+
+    def _collected(self, node_id: str, path: Path, scope: Scope) -> list[Any]:
+        closed = self.plan.closes.get(node_id)
+        edges = self.plan.inputs.get(node_id, ())
+        if closed is None:
+            return [
+                _copy(self._output_value(e.source_node, e.source_field, path, scope)) for e in edges
+            ]
+        inner_scope = (*scope, closed)
+        collection = self.collections.get(
+            (closed, self._project(path, scope, self.plan.scopes[closed])), []
+        )
+        items = []
+        for index in range(len(collection)):
+            inner = (*path, index)
+            for edge in edges:
+                items.append(
+                    _copy(
+                        self._output_value(edge.source_node, edge.source_field, inner, inner_scope)
+                    )
+                )
+        return items
+
+    def _invocation(self, node_id: str, inputs: dict[str, Any]) -> BaseInvocation:
+        node = self.graph.nodes[node_id]
+        base = self._base_values.get(node_id)
+        if base is None:
+            base = {name: getattr(node, name) for name in node.model_fields_set}
+            base["id"] = node.id
+            self._base_values[node_id] = base
+        data = {name: _copy(value) for name, value in base.items()}
+        data.update(inputs)
+        return type(node).model_validate(data)
+
+    def _execute(self, node_id: str, path: Path, inputs: dict[str, Any]) -> None:
+        if self.cancel_event.is_set():
+            raise _Stop(CANCELED)
+        exec_id = node_id if not path else f"{node_id}[{'.'.join(map(str, path))}]"
+        node = self.graph.nodes[node_id]
+        replayed = self.replay.get(exec_id)
+        if replayed is not None:
+            self.values[(node_id, path)] = node.output_class().model_validate(replayed.output)
+            return
+        started = time.time()
+        context = InvocationContext(
+            session_id=self.session.session_id,
+            node_id=exec_id,
+            source_node_id=node_id,
+            artifacts=self.store.artifacts,
+            graph_json=self.graph_json,
+            cancel_event=self.cancel_event,
+            on_progress=self.on_progress,
+        )
+        invocation: BaseInvocation | None = None
+        try:
+            invocation = self._invocation(node_id, inputs)
+            output = self.hook.execute_node(invocation=invocation, context=context)
+            expected = node.output_class()
+            if not isinstance(output, expected):
+                raise TypeError(
+                    f"invoke returned {type(output).__name__}, expected {expected.__name__}"
+                )
+            output_json = output.model_dump(mode="json")
+        except CanceledError:
+            raise _Stop(CANCELED) from None
+        except Exception as error:
+            self._record_error(
+                node_id, exec_id, path, node.type, error, started, invocation, context
+            )
+            raise _Stop(FAILED) from None
+        self.values[(node_id, path)] = output
+        self.store.add_result(
+            ResultRecord(
+                session_id=self.session.session_id,
+                exec_id=exec_id,
+                source_node_id=node_id,
+                node_type=node.type,
+                iteration_path=list(path),
+                status=COMPLETED,
+                output=output_json,
+                started_at=started,
+                finished_at=time.time(),
+            )
+        )
+        self.hook.after_node(invocation=invocation, context=context, output=output)
+        if self.on_node is not None:
+            self.on_node(node_id, exec_id)
+
+    def _record_error(
+        self,
+        node_id: str,
+        exec_id: str,
+        path: Path,
+        node_type: str,
+        error: Exception,
+        started: float,
+        invocation: BaseInvocation | None,
+        context: InvocationContext,
+    ) -> None:
+        details = {
+            "node_id": node_id,
+            "exec_id": exec_id,
+            "node_type": node_type,
+            "error_type": type(error).__name__,
+            "message": str(error),
+            "traceback": "".join(traceback.format_exception(error)),
+        }
+        self.errors.append(details)
+        self.store.add_result(
+            ResultRecord(
+                session_id=self.session.session_id,
+                exec_id=exec_id,
+                source_node_id=node_id,
+                node_type=node_type,
+                iteration_path=list(path),
+                status=FAILED,
+                error=details,
+                started_at=started,
+                finished_at=time.time(),
+            )
+        )
+        if invocation is not None:
+            self.hook.on_node_error(invocation=invocation, context=context, error=error)
+
+
+def collect_result(store: Store, session_id: str, rank: dict[str, int] | None = None) -> RunResult:
+    """Read a session's outcome back from the store in ``run --json`` shape."""
+    session = store.get_session(session_id)
+    rows = store.get_results(session_id)
+    rows.sort(key=lambda r: ((rank or {}).get(r.source_node_id, 0), r.iteration_path))
+    results: dict[str, list[dict[str, Any]]] = {}
+    errors = []
+    for row in rows:
+        if row.status == COMPLETED:
+            results.setdefault(row.source_node_id, []).append(row.output or {})
+        elif row.status == FAILED and row.error:
+            errors.append(row.error)
+    return RunResult(session_id=session_id, status=session.status, results=results, errors=errors)
+
+
+def prepare_graph(graph: Graph | dict[str, Any], plugin_manager: PluginManager) -> Graph:
+    """A validated Graph from a dict or a Graph; raises GraphValidationError listing every problem."""
+    from nodeloom.graph.errors import GraphValidationError
+    from nodeloom.graph.model import Graph as GraphModel
+    from nodeloom.graph.model import parse_graph
+    from nodeloom.graph.validate import validate_graph
+
+    if isinstance(graph, GraphModel):
+        errors = validate_graph(graph)
+        if errors:
+            raise GraphValidationError(errors)
+        return graph
+    return parse_graph(graph, plugin_manager.registry)
+
+
+def run_graph(
+    graph: Graph | dict[str, Any],
+    store: Store | None = None,
+    *,
+    plugin_manager: PluginManager | None = None,
+    session_id: str | None = None,
+    cancel_event: threading.Event | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_node: Callable[[str, str], None] | None = None,
+) -> RunResult:
+    """Validate, store and run a graph as a new session; returns its RunResult.
+
+    Raises GraphValidationError (listing every problem) before anything is stored or run.
+    """
+    from nodeloom.plugins import get_plugin_manager
+    from nodeloom.storage import open_store
+
+    manager = plugin_manager or get_plugin_manager()
+    validated = prepare_graph(graph, manager)
+    store = store or open_store(plugin_manager=manager)
+    session_id = session_id or uuid.uuid4().hex
+    store.save_graph(validated.id, validated.to_json())
+    store.create_session(session_id, validated.id)
+    return _drive(
+        validated,
+        store,
+        SessionInfo(session_id, validated.id),
+        manager,
+        cancel_event,
+        on_progress,
+        on_node,
+    )
+
+
+def resume_session(
+    session_id: str,
+    store: Store,
+    *,
+    plugin_manager: PluginManager | None = None,
+    cancel_event: threading.Event | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_node: Callable[[str, str], None] | None = None,
+) -> RunResult:
+    """Finish a session that was interrupted (for example by a crash): what already ran is replayed."""
+    from nodeloom.plugins import get_plugin_manager
+
+    manager = plugin_manager or get_plugin_manager()
+    record = store.get_session(session_id)
+    graph = prepare_graph(_json_loads(record.graph_json), manager)
+    info = SessionInfo(
+        session_id, record.graph_id, batch_id=record.batch_id, queue_item_id=record.queue_item_id
+    )
+    return _drive(graph, store, info, manager, cancel_event, on_progress, on_node)
+
+
+def _drive(
+    graph: Graph,
+    store: Store,
+    session: SessionInfo,
+    manager: PluginManager,
+    cancel_event: threading.Event | None,
+    on_progress: Callable[[Progress], None] | None,
+    on_node: Callable[[str, str], None] | None,
+) -> RunResult:
+    runner = SessionRunner(
+        graph,
+        store,
+        session,
+        plugin_manager=manager,
+        cancel_event=cancel_event,
+        on_progress=on_progress,
+        on_node=on_node,
+    )
+    runner.run()
+    return collect_result(store, session.session_id, runner.plan.rank)
+
+
+def _json_loads(text: str) -> Any:
+    import json
+
+    return json.loads(text)
