@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nodeloom.context import CanceledError, InvocationContext, Progress, SessionInfo
-from nodeloom.control import COLLECT, ITERATE
+from nodeloom.control import COLLECT, ITERATE, IterateInvocationOutput
 from nodeloom.graph.plan import ExecutionPlan, Region, Scope, plan_graph
 from nodeloom.storage.base import CANCELED, COMPLETED, FAILED, IN_PROGRESS, ResultRecord
 
@@ -157,12 +157,23 @@ class SessionRunner:
         self._execute(node_id, path, inputs)
 
     def _run_iterate_item(self, iterator: str, inner_path: Path, inner_scope: Scope) -> None:
+        """Produce an iterate's output for one item; the engine computes it (no invoke, no hooks)."""
         own_scope = (*self.plan.scopes[iterator], iterator)
         item_path = self._project(inner_path, inner_scope, own_scope)
         if (iterator, item_path) in self.values:
             return
         collection = self.collections[(iterator, item_path[:-1])]
-        self._execute(iterator, item_path, {"collection": collection, "index": item_path[-1]})
+        index = item_path[-1]
+        output = IterateInvocationOutput.model_construct(
+            type="iterate_output", item=_copy(collection[index]), index=index, total=len(collection)
+        )
+        exec_id = self._exec_id(iterator, item_path)
+        if exec_id not in self.replay:
+            now = time.time()
+            self._persist(
+                iterator, exec_id, item_path, ITERATE, output.model_dump(mode="json"), now, now
+            )
+        self.values[(iterator, item_path)] = output
 
     def _inputs(self, node_id: str, path: Path, scope: Scope) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -215,7 +226,7 @@ class SessionRunner:
     def _execute(self, node_id: str, path: Path, inputs: dict[str, Any]) -> None:
         if self.cancel_event.is_set():
             raise _Stop(CANCELED)
-        exec_id = node_id if not path else f"{node_id}[{'.'.join(map(str, path))}]"
+        exec_id = self._exec_id(node_id, path)
         node = self.graph.nodes[node_id]
         replayed = self.replay.get(exec_id)
         if replayed is not None:
@@ -249,22 +260,38 @@ class SessionRunner:
             )
             raise _Stop(FAILED) from None
         self.values[(node_id, path)] = output
+        self._persist(node_id, exec_id, path, node.type, output_json, started, time.time())
+        self.hook.after_node(invocation=invocation, context=context, output=output)
+        if self.on_node is not None:
+            self.on_node(node_id, exec_id)
+
+    @staticmethod
+    def _exec_id(node_id: str, path: Path) -> str:
+        return node_id if not path else f"{node_id}[{'.'.join(map(str, path))}]"
+
+    def _persist(
+        self,
+        node_id: str,
+        exec_id: str,
+        path: Path,
+        node_type: str,
+        output: dict[str, Any],
+        started: float,
+        ended: float,
+    ) -> None:
         self.store.add_result(
             ResultRecord(
                 session_id=self.session.session_id,
                 exec_id=exec_id,
                 source_node_id=node_id,
-                node_type=node.type,
+                node_type=node_type,
                 iteration_path=list(path),
                 status=COMPLETED,
-                output=output_json,
+                output=output,
                 started_at=started,
-                finished_at=time.time(),
+                finished_at=ended,
             )
         )
-        self.hook.after_node(invocation=invocation, context=context, output=output)
-        if self.on_node is not None:
-            self.on_node(node_id, exec_id)
 
     def _record_error(
         self,
