@@ -25,6 +25,10 @@ class NotFound(StoreError, LookupError):
     """A session, graph or other record does not exist."""
 
 
+class DuplicateResult(StoreError):
+    """A result for this (session id, exec id) is already stored; nothing was written."""
+
+
 @dataclass
 class SessionRecord:
     """A stored session: its graph (JSON text), state and timestamps (epoch seconds)."""

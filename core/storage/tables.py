@@ -1,0 +1,224 @@
+"""SQLModel table declarations of the SQL stores and their forward-only schema migrations.
+
+The tables are declared once, with SQLModel (``table=True``), and used by the SQLite store
+through SQLAlchemy Core (``GraphRow.__table__.insert()`` ...), never through ORM sessions on a
+hot path.
+
+Schema versions: why a migration table and not alembic
+------------------------------------------------------
+The default store is one embedded SQLite file that every ``nodeloom`` command opens. Alembic
+needs an ``env.py`` and a ``versions/`` script folder shipped with the package, its own
+configuration, and costs tens of milliseconds of imports and script discovery at every open; it
+earns that back on servers with many databases and branching histories, which we do not have.
+Here the history is a single ordered list, so a table of applied versions and a list of
+functions is all it takes:
+
+* ``schema_version`` holds one row per applied migration (version, description, applied_at);
+  the version in force is the largest one.
+* ``MIGRATIONS`` is the ordered list of ``Migration(version, description, apply)``; versions
+  are 1, 2, 3... with no gaps. ``migrate(connection)`` applies, each in its own
+  ``BEGIN IMMEDIATE`` transaction, every migration newer than the version in force, and
+  returns the version now in force. Re-reading the version inside that transaction makes two
+  processes opening a fresh database at once safe: the second one finds the work done.
+* Migrations are forward-only (there is no downgrade) and idempotent: each one creates the
+  tables it introduces with ``checkfirst`` and adds columns only when they are missing
+  (``add_column_if_missing``), so it can run on a database that already has them.
+
+Adding a table later (batches, queue items): declare the class below, then append
+``Migration(2, "batches and queue items", lambda c: create_tables(c, BatchRow, QueueItemRow))``.
+Because migration 1 creates *its* tables from the current declarations, a column added to an
+existing table later must be added both to the declaration and by a migration that uses
+``add_column_if_missing`` (a fresh database gets it from migration 1, an old one from the new
+migration). A database whose version is newer than this code knows is refused, never touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Connection, Index, MetaData, Table, UniqueConstraint, inspect, text
+from sqlmodel import Field, SQLModel
+
+from nodeloom.storage.base import StoreError
+
+#: A separate metadata object, so that tables declared by other SQLModel users in the same
+#: process (tests, plugins) never end up in our database.
+metadata = MetaData()
+
+
+class NodeloomTable(SQLModel):
+    """Base of nodeloom's tables: binds them to ``metadata``."""
+
+    metadata = metadata
+
+
+class SchemaVersionRow(NodeloomTable, table=True):
+    """One applied migration; the largest version is the schema in force."""
+
+    __tablename__ = "schema_version"
+
+    version: int = Field(primary_key=True)
+    description: str
+    applied_at: float
+
+
+class GraphRow(NodeloomTable, table=True):
+    """A graph stored once under its id, as JSON text."""
+
+    __tablename__ = "graphs"
+
+    id: str = Field(primary_key=True)
+    graph_json: str
+    created_at: float
+
+
+class SessionRow(NodeloomTable, table=True):
+    """One execution of a graph; timestamps are epoch seconds."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_status_created", "status", "created_at"),)
+
+    id: str = Field(primary_key=True)
+    graph_id: str = Field(foreign_key="graphs.id", index=True)
+    status: str
+    created_at: float = Field(index=True)
+    started_at: float | None = None
+    finished_at: float | None = None
+    batch_id: str | None = Field(default=None, index=True)
+    queue_item_id: int | None = None
+
+
+class NodeResultRow(NodeloomTable, table=True):
+    """One executed node of a session; ``seq`` is the execution order within the session."""
+
+    __tablename__ = "node_results"
+    __table_args__ = (UniqueConstraint("session_id", "exec_id", name="uq_node_results_exec"),)
+
+    session_id: str = Field(foreign_key="sessions.id", primary_key=True)
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    exec_id: str
+    source_node_id: str
+    node_type: str
+    iteration_path: str  # JSON list of ints
+    status: str
+    output: str | None = None  # JSON object
+    error: str | None = None  # JSON object
+    started_at: float
+    finished_at: float
+
+
+#: Tables whose row counts ``db info`` reports, by table name.
+COUNTED_TABLES: tuple[type[SQLModel], ...] = (GraphRow, SessionRow, NodeResultRow)
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy Core table of a SQLModel class."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+# -- migration helpers -----------------------------------------------------------------------------
+
+
+def create_tables(connection: Connection, *models: type[SQLModel]) -> None:
+    """Create the tables (and their indexes) of ``models`` that do not exist yet."""
+    for model in models:
+        table(model).create(connection, checkfirst=True)
+
+
+def add_column_if_missing(connection: Connection, model: type[SQLModel], column_name: str) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for a column declared on ``model``, unless it is there."""
+    target = table(model)
+    present = {column["name"] for column in inspect(connection).get_columns(target.name)}
+    if column_name in present:
+        return
+    column: Column = target.columns[column_name]
+    column_type = column.type.compile(dialect=connection.dialect)
+    connection.exec_driver_sql(
+        f'ALTER TABLE "{target.name}" ADD COLUMN "{column_name}" {column_type}'
+    )
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One forward step of the schema: ``apply(connection)`` runs inside a write transaction."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(
+        1,
+        "graphs, sessions and node results",
+        lambda connection: create_tables(connection, GraphRow, SessionRow, NodeResultRow),
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def current_version(connection: Connection) -> int:
+    """The version in force (0 for a database without a schema)."""
+    if not inspect(connection).has_table(table(SchemaVersionRow).name):
+        return 0
+    found = connection.execute(text("SELECT MAX(version) FROM schema_version")).scalar()
+    return int(found or 0)
+
+
+def migrate(
+    connection: Connection, migrations: list[Migration] | None = None, *, where: str = "database"
+) -> int:
+    """Apply every migration newer than the version in force; return the version now in force.
+
+    ``connection`` must be in autocommit mode (the SQLite store's connections are): each
+    migration runs in its own ``BEGIN IMMEDIATE`` transaction together with its version row, so
+    a failing migration leaves the previous version intact.
+    """
+    migrations = MIGRATIONS if migrations is None else migrations
+    _check_sequence(migrations)
+    latest = migrations[-1].version
+    version = current_version(connection)
+    _refuse_newer(version, latest, where)
+    if version == latest:
+        return version
+    for migration in migrations:
+        if migration.version <= version:
+            continue
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            create_tables(connection, SchemaVersionRow)
+            in_force = current_version(connection)  # another process may have got here first
+            _refuse_newer(in_force, latest, where)
+            if in_force < migration.version:
+                migration.apply(connection)
+                connection.execute(
+                    table(SchemaVersionRow).insert(),
+                    {
+                        "version": migration.version,
+                        "description": migration.description,
+                        "applied_at": time.time(),
+                    },
+                )
+            connection.exec_driver_sql("COMMIT")
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
+        version = max(in_force, migration.version)
+    return version
+
+
+def _check_sequence(migrations: list[Migration]) -> None:
+    versions = [migration.version for migration in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migration versions must be 1, 2, 3... without gaps, got {versions}")
+
+
+def _refuse_newer(version: int, latest: int, where: str) -> None:
+    if version > latest:
+        raise StoreError(
+            f"{where} has schema version {version}, newer than this nodeloom knows ({latest}); "
+            "upgrade nodeloom to use it"
+        )
