@@ -360,6 +360,29 @@ def prepare_graph(graph: Graph | dict[str, Any], plugin_manager: PluginManager) 
     return parse_graph(graph, plugin_manager.registry)
 
 
+def missing_images(graph: Graph, artifacts: Any) -> list[Any]:
+    """One GraphError per image a node names that the artifact store does not hold."""
+    from nodeloom.fields import ImageField
+    from nodeloom.graph.errors import GraphError
+
+    problems = []
+    for node_id, node in graph.nodes.items():
+        for name in node.model_fields_set:
+            value = getattr(node, name, None)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, ImageField) and not artifacts.has_image(item.image_name):
+                    problems.append(
+                        GraphError(
+                            "missing_image",
+                            f"image '{item.image_name}' does not exist in this store "
+                            "(bring files in with 'nodeloom images import FILE')",
+                            node_id,
+                            name,
+                        )
+                    )
+    return problems
+
+
 def run_graph(
     graph: Graph | dict[str, Any],
     store: Store | None = None,
@@ -380,6 +403,11 @@ def run_graph(
     manager = plugin_manager or get_plugin_manager()
     validated = prepare_graph(graph, manager)
     store = store or open_store(plugin_manager=manager)
+    problems = missing_images(validated, store.artifacts)
+    if problems:
+        from nodeloom.graph.errors import GraphValidationError
+
+        raise GraphValidationError(problems)
     session_id = session_id or uuid.uuid4().hex
     store.save_graph(validated.id, validated.to_json())
     store.create_session(session_id, validated.id)
