@@ -78,7 +78,8 @@ def open_store_or_fail(url: str | None) -> Any:
 def run_cli(group: click.Group) -> None:
     """Run the group; unexpected exceptions print one line (traceback only with --verbose)."""
     try:
-        group.main(standalone_mode=False, prog_name="nodeloom")
+        # Without standalone mode, click returns (not raises) the code given to ctx.exit(code).
+        result = group.main(standalone_mode=False, prog_name="nodeloom")
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
     except click.Abort:
@@ -92,7 +93,7 @@ def run_cli(group: click.Group) -> None:
             traceback.print_exc()
         click.echo(f"Error: {type(error).__name__}: {error}", err=True)
         sys.exit(EXIT_FAILED)
-    sys.exit(EXIT_OK)
+    sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
@@ -103,7 +104,9 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(*headers, header_style="bold")
+        table = Table(header_style="bold")
+        for header in headers:
+            table.add_column(header, overflow="fold")
         for row in cells:
             table.add_row(*(Text(cell) for cell in row))  # Text: no markup parsing of names
 
