@@ -48,7 +48,6 @@ from sqlalchemy import (
     delete,
     event,
     func,
-    literal_column,
     select,
 )
 from sqlalchemy import exc as sa_exc
@@ -108,9 +107,12 @@ class _Prepared:
     names: tuple[str, ...]
 
     @classmethod
-    def compile(cls, statement: Any, dialect: Any) -> _Prepared:
+    def compile(cls, statement: Any, dialect: Any, expected: tuple[str, ...]) -> _Prepared:
         compiled = statement.compile(dialect=dialect)
-        return cls(str(compiled), tuple(compiled.positiontup or ()))
+        names = tuple(compiled.positiontup or ())
+        if names != expected:  # the callers pass arguments positionally, in ``expected`` order
+            raise AssertionError(f"parameters {names} of {compiled} are not {expected}")
+        return cls(str(compiled), names)
 
 
 class SqliteStore(Store):
@@ -311,7 +313,7 @@ class SqliteStore(Store):
         return self.get_session(session_id)
 
     def get_session(self, session_id: str) -> SessionRecord:
-        query = _session_query().where(table(SessionRow).c.id == session_id)
+        query = tables.session_select().where(table(SessionRow).c.id == session_id)
         with self._errors(f"reading session '{session_id}'"):
             row = self._connection().execute(query).first()
         if row is None:
@@ -339,7 +341,7 @@ class SqliteStore(Store):
         self, *, status: str | None = None, limit: int = 50, before: float | None = None
     ) -> list[SessionRecord]:
         sessions = table(SessionRow)
-        query = _session_query()
+        query = tables.session_select()
         if status is not None:
             query = query.where(sessions.c.status == status)
         if before is not None:
@@ -404,24 +406,7 @@ class SqliteStore(Store):
         )
 
     def get_results(self, session_id: str) -> list[ResultRecord]:
-        results = table(NodeResultRow)
-        query = (
-            select(
-                results.c.session_id,
-                results.c.exec_id,
-                results.c.source_node_id,
-                results.c.node_type,
-                results.c.iteration_path,
-                results.c.status,
-                results.c.output,
-                results.c.error,
-                results.c.started_at,
-                results.c.finished_at,
-                results.c.seq,
-            )
-            .where(results.c.session_id == session_id)
-            .order_by(results.c.seq)
-        )
+        query = tables.results_select(session_id)
         with self._errors(f"reading results of session '{session_id}'"):
             rows = self._connection().execute(query).all()
         loads = json.loads
@@ -455,88 +440,30 @@ class SqliteStore(Store):
 
     def _prepare_statements(self) -> None:
         dialect = self._engine.dialect
-        graphs, sessions, results = table(GraphRow), table(SessionRow), table(NodeResultRow)
-        self._insert_graph = _Prepared.compile(
+        graphs = table(GraphRow)
+        insert_graph = (
             graphs.insert()
             .prefix_with("OR IGNORE")
             .values(
                 id=bindparam("p_id"),
                 graph_json=bindparam("p_graph_json"),
                 created_at=bindparam("p_created_at"),
-            ),
-            dialect,
-        )
-        next_seq = (
-            select(
-                func.coalesce(func.max(results.c.seq), literal_column("0")) + literal_column("1")
             )
-            .where(results.c.session_id == bindparam("p_session_id"))
-            .scalar_subquery()
+        )
+        # The argument tuples of the hot paths are written out by hand, in this order.
+        self._insert_graph = _Prepared.compile(
+            insert_graph, dialect, ("p_id", "p_graph_json", "p_created_at")
         )
         self._insert_result = _Prepared.compile(
-            results.insert()
-            .inline()
-            .values(
-                session_id=bindparam("p_session_id"),
-                seq=next_seq,
-                **{
-                    name: bindparam(f"p_{name}")
-                    for name in (
-                        "exec_id",
-                        "source_node_id",
-                        "node_type",
-                        "iteration_path",
-                        "status",
-                        "output",
-                        "error",
-                        "started_at",
-                        "finished_at",
-                    )
-                },
-            ),
+            tables.insert_result_statement(),
             dialect,
+            ("p_session_id", "p_session_id", *(f"p_{name}" for name in tables.RESULT_FIELDS)),
         )
         self._update_status = _Prepared.compile(
-            sessions.update()
-            .where(sessions.c.id == bindparam("p_id"))
-            .where(
-                sessions.c.status.not_in(
-                    [literal_column(f"'{state}'") for state in sorted(TERMINAL_STATES)]
-                )
-            )
-            .values(
-                status=bindparam("p_status"),
-                started_at=func.coalesce(sessions.c.started_at, bindparam("p_started_at")),
-                finished_at=func.coalesce(bindparam("p_finished_at"), sessions.c.finished_at),
-            ),
+            tables.session_status_statement(TERMINAL_STATES),
             dialect,
+            ("p_status", "p_started_at", "p_finished_at", "p_id"),
         )
-        # The hot-path argument tuples above are written by hand; fail loudly if they drift.
-        expected = {
-            "_insert_graph": ("p_id", "p_graph_json", "p_created_at"),
-            "_update_status": ("p_status", "p_started_at", "p_finished_at", "p_id"),
-        }
-        for name, names in expected.items():
-            prepared = getattr(self, name)
-            if prepared.names[: len(names)] != names:
-                raise AssertionError(f"{name}: unexpected parameter order {prepared.names}")
-        if self._insert_result.names[:3] != ("p_session_id", "p_session_id", "p_exec_id"):
-            raise AssertionError(f"_insert_result: unexpected order {self._insert_result.names}")
-
-
-def _session_query() -> Any:
-    sessions, graphs = table(SessionRow), table(GraphRow)
-    return select(
-        sessions.c.id,
-        sessions.c.graph_id,
-        graphs.c.graph_json,
-        sessions.c.status,
-        sessions.c.created_at,
-        sessions.c.started_at,
-        sessions.c.finished_at,
-        sessions.c.batch_id,
-        sessions.c.queue_item_id,
-    ).join(graphs, graphs.c.id == sessions.c.graph_id)
 
 
 def _constraint(error: BaseException | None) -> str | None:

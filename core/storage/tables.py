@@ -1,8 +1,9 @@
-"""SQLModel table declarations of the SQL stores and their forward-only schema migrations.
+"""SQLModel table declarations of the SQL stores, their hot-path statements and schema migrations.
 
 The tables are declared once, with SQLModel (``table=True``), and used by the SQLite store
 through SQLAlchemy Core (``GraphRow.__table__.insert()`` ...), never through ORM sessions on a
-hot path.
+hot path. The dialect-neutral Core statements of those hot paths (``insert_result_statement``,
+``session_status_statement``, ...) live here too, so another SQL backend can compile them.
 
 Schema versions: why a migration table and not alembic
 ------------------------------------------------------
@@ -35,10 +36,25 @@ migration). A database whose version is newer than this code knows is refused, n
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Index, MetaData, Table, UniqueConstraint, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    MetaData,
+    Select,
+    Table,
+    UniqueConstraint,
+    bindparam,
+    func,
+    inspect,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import Field, SQLModel
 
 from nodeloom.storage.base import StoreError
@@ -116,6 +132,83 @@ COUNTED_TABLES: tuple[type[SQLModel], ...] = (GraphRow, SessionRow, NodeResultRo
 def table(model: type[SQLModel]) -> Table:
     """The SQLAlchemy Core table of a SQLModel class."""
     return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+# -- statements the stores run on these tables ---------------------------------------------------
+
+#: The columns of a node result as ``ResultRecord`` orders them (after ``session_id``).
+RESULT_FIELDS = (
+    "exec_id",
+    "source_node_id",
+    "node_type",
+    "iteration_path",
+    "status",
+    "output",
+    "error",
+    "started_at",
+    "finished_at",
+)
+
+
+def insert_result_statement() -> Insert:
+    """INSERT of one result whose ``seq`` is ``max(seq) + 1`` of its session, in the same statement.
+
+    Parameters: ``p_session_id`` and ``p_<field>`` for each of ``RESULT_FIELDS``.
+    """
+    results = table(NodeResultRow)
+    next_seq = (
+        select(func.coalesce(func.max(results.c.seq), literal_column("0")) + literal_column("1"))
+        .where(results.c.session_id == bindparam("p_session_id"))
+        .scalar_subquery()
+    )
+    values = {name: bindparam(f"p_{name}") for name in RESULT_FIELDS}
+    return (
+        results.insert()
+        .inline()
+        .values(session_id=bindparam("p_session_id"), seq=next_seq, **values)
+    )
+
+
+def session_status_statement(terminal_states: Iterable[str]) -> Update:
+    """UPDATE of a session's status unless it is terminal; keeps the first started_at.
+
+    Parameters: ``p_status``, ``p_started_at`` and ``p_finished_at`` (None leaves them), ``p_id``.
+    """
+    sessions = table(SessionRow)
+    terminal = [literal_column(f"'{state}'") for state in sorted(terminal_states)]
+    return (
+        sessions.update()
+        .where(sessions.c.id == bindparam("p_id"))
+        .where(sessions.c.status.not_in(terminal))
+        .values(
+            status=bindparam("p_status"),
+            started_at=func.coalesce(sessions.c.started_at, bindparam("p_started_at")),
+            finished_at=func.coalesce(bindparam("p_finished_at"), sessions.c.finished_at),
+        )
+    )
+
+
+def session_select() -> Select:
+    """Sessions with their graph's JSON, columns in ``SessionRecord`` order."""
+    sessions, graphs = table(SessionRow), table(GraphRow)
+    return select(
+        sessions.c.id,
+        sessions.c.graph_id,
+        graphs.c.graph_json,
+        sessions.c.status,
+        sessions.c.created_at,
+        sessions.c.started_at,
+        sessions.c.finished_at,
+        sessions.c.batch_id,
+        sessions.c.queue_item_id,
+    ).join(graphs, graphs.c.id == sessions.c.graph_id)
+
+
+def results_select(session_id: str) -> Select:
+    """A session's results in execution order: session_id, ``RESULT_FIELDS``, seq."""
+    results = table(NodeResultRow)
+    columns = [results.c.session_id, *(results.c[name] for name in RESULT_FIELDS), results.c.seq]
+    return select(*columns).where(results.c.session_id == session_id).order_by(results.c.seq)
 
 
 # -- migration helpers -----------------------------------------------------------------------------
