@@ -78,6 +78,7 @@ class SessionRunner:
         cancel_event: threading.Event | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         on_node: Callable[[str, str], None] | None = None,
+        graph_json: str | None = None,
     ) -> None:
         self.graph = graph
         self.store = store
@@ -87,7 +88,7 @@ class SessionRunner:
         self.cancel_event = cancel_event or threading.Event()
         self.on_progress = on_progress
         self.on_node = on_node
-        self.graph_json = graph.to_json()
+        self.graph_json = graph_json if graph_json is not None else graph.to_json()
         # (node id, path aligned to its scope) -> output object
         self.values: dict[tuple[str, Path], BaseInvocationOutput] = {}
         # iterate id, path of its own scope -> its collection
@@ -451,6 +452,7 @@ def _drive(
     cancel_event: threading.Event | None,
     on_progress: Callable[[Progress], None] | None,
     on_node: Callable[[str, str], None] | None,
+    graph_json: str | None = None,
 ) -> RunResult:
     runner = SessionRunner(
         graph,
@@ -460,6 +462,7 @@ def _drive(
         cancel_event=cancel_event,
         on_progress=on_progress,
         on_node=on_node,
+        graph_json=graph_json,
     )
     runner.run()
     return collect_result(store, session.session_id, runner.plan.rank)

@@ -22,9 +22,9 @@ Hot paths
     ``add_result`` and ``set_session_status`` are one statement each. They are built with
     SQLAlchemy Core on the SQLModel tables, compiled once per store, and executed on the
     thread's driver connection, which caches the prepared statement: a result row costs one
-    INSERT whose implicit commit is the dominant cost (see ``benchmarks/store.py``). The result's
-    ``seq`` is assigned inside that INSERT (``max(seq) + 1`` of its session, on the primary key
-    index), so it is gap-free and race-free across threads and processes.
+    INSERT whose implicit commit is the dominant cost (see ``benchmarks/store.py``). Rows are
+    ordered by their rowid, so a session's ``seq`` (1, 2, 3 ...) is its position in that order:
+    gap-free and race-free across threads and processes without any work at insert time.
 """
 
 from __future__ import annotations
@@ -374,7 +374,6 @@ class SqliteStore(Store):
                 self._insert_result.sql,
                 (
                     result.session_id,
-                    result.session_id,
                     result.exec_id,
                     result.source_node_id,
                     result.node_type,
@@ -422,9 +421,9 @@ class SqliteStore(Store):
                 error=None if row[7] is None else loads(row[7]),
                 started_at=row[8],
                 finished_at=row[9],
-                seq=row[10],
+                seq=seq,
             )
-            for row in rows
+            for seq, row in enumerate(rows, start=1)
         ]
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -457,7 +456,7 @@ class SqliteStore(Store):
         self._insert_result = _Prepared.compile(
             tables.insert_result_statement(),
             dialect,
-            ("p_session_id", "p_session_id", *(f"p_{name}" for name in tables.RESULT_FIELDS)),
+            ("p_session_id", *(f"p_{name}" for name in tables.RESULT_FIELDS)),
         )
         self._update_status = _Prepared.compile(
             tables.session_status_statement(TERMINAL_STATES),
