@@ -75,7 +75,11 @@ def test_unknown_field_and_wrong_value_type(registry):
 def test_edge_to_missing_node_and_field(registry):
     data = graph(
         {"a": {"type": "integer", "value": 1}, "b": {"type": "add"}},
-        [edge("ghost", "value", "b", "a"), edge("a", "nope", "b", "b"), edge("a", "value", "b", "zzz")],
+        [
+            edge("ghost", "value", "b", "a"),
+            edge("a", "nope", "b", "b"),
+            edge("a", "value", "b", "zzz"),
+        ],
     )
     found = problems(data, registry)
     assert ("edge_missing_node", "ghost", "value") in found
@@ -99,7 +103,9 @@ def test_self_loop_is_a_cycle(registry):
 
 def test_long_cycle_is_reported_with_its_path(registry):
     nodes = {f"n{i}": {"type": "add"} for i in range(50)}
-    edges = [edge(f"n{i}", "value", f"n{i + 1}", "a") for i in range(49)] + [edge("n49", "value", "n0", "a")]
+    edges = [edge(f"n{i}", "value", f"n{i + 1}", "a") for i in range(49)] + [
+        edge("n49", "value", "n0", "a")
+    ]
     _, errors = check_graph_data(graph(nodes, edges), registry)
     cycles = [e for e in errors if e.code == "cycle"]
     assert len(cycles) == 1
@@ -107,20 +113,30 @@ def test_long_cycle_is_reported_with_its_path(registry):
 
 
 def test_int_to_float_allowed_float_to_int_rejected(registry):
-    ok = graph({"i": {"type": "integer", "value": 2}, "f": {"type": "add_float"}}, [edge("i", "value", "f", "a")])
+    ok = graph(
+        {"i": {"type": "integer", "value": 2}, "f": {"type": "add_float"}},
+        [edge("i", "value", "f", "a")],
+    )
     assert problems(ok, registry) == []
-    bad = graph({"f": {"type": "float", "value": 2.5}, "i": {"type": "add"}}, [edge("f", "value", "i", "a")])
+    bad = graph(
+        {"f": {"type": "float", "value": 2.5}, "i": {"type": "add"}}, [edge("f", "value", "i", "a")]
+    )
     _, errors = check_graph_data(bad, registry)
     assert [(e.code, e.node_id, e.field) for e in errors] == [("type_mismatch", "i", "a")]
     assert "float_to_int" in errors[0].message
 
 
 def test_polymorphic_input_accepts_one_or_a_list(registry):
-    single = graph({"i": {"type": "integer"}, "p": {"type": "test_poly"}}, [edge("i", "value", "p", "value")])
-    many = graph(
-        {"r": {"type": "range", "stop": 3}, "p": {"type": "test_poly"}}, [edge("r", "collection", "p", "value")]
+    single = graph(
+        {"i": {"type": "integer"}, "p": {"type": "test_poly"}}, [edge("i", "value", "p", "value")]
     )
-    wrong = graph({"s": {"type": "string"}, "p": {"type": "test_poly"}}, [edge("s", "value", "p", "value")])
+    many = graph(
+        {"r": {"type": "range", "stop": 3}, "p": {"type": "test_poly"}},
+        [edge("r", "collection", "p", "value")],
+    )
+    wrong = graph(
+        {"s": {"type": "string"}, "p": {"type": "test_poly"}}, [edge("s", "value", "p", "value")]
+    )
     assert problems(single, registry) == []
     assert problems(many, registry) == []
     assert problems(wrong, registry) == [("type_mismatch", "p", "value")]
@@ -128,19 +144,29 @@ def test_polymorphic_input_accepts_one_or_a_list(registry):
 
 def test_anything_goes_into_any(registry):
     data = graph(
-        {"s": {"type": "string"}, "r": {"type": "range"}, "a": {"type": "test_any"}, "b": {"type": "test_any"}},
+        {
+            "s": {"type": "string"},
+            "r": {"type": "range"},
+            "a": {"type": "test_any"},
+            "b": {"type": "test_any"},
+        },
         [edge("s", "value", "a", "value"), edge("r", "collection", "b", "value")],
     )
     assert problems(data, registry) == []
 
 
 def test_iterator_needs_a_list_input(registry):
-    data = graph({"i": {"type": "integer"}, "it": {"type": "iterate"}}, [edge("i", "value", "it", "collection")])
+    data = graph(
+        {"i": {"type": "integer"}, "it": {"type": "iterate"}},
+        [edge("i", "value", "it", "collection")],
+    )
     assert ("iterator_input", "it", "collection") in problems(data, registry)
 
 
 def test_iterator_without_collection(registry):
-    assert ("iterator_input", "it", "collection") in problems(graph({"it": {"type": "iterate"}}), registry)
+    assert ("iterator_input", "it", "collection") in problems(
+        graph({"it": {"type": "iterate"}}), registry
+    )
 
 
 def test_iterator_consumers_must_accept_the_element_type(registry):
@@ -202,7 +228,9 @@ def test_collector_consumers_accept_a_list_of_the_item_type(registry):
 def test_required_input_needs_value_or_edge(registry):
     data = graph({"p": {"type": "test_poly"}})
     assert problems(data, registry) == [("missing_input", "p", "value")]
-    fed = graph({"i": {"type": "integer"}, "p": {"type": "test_poly"}}, [edge("i", "value", "p", "value")])
+    fed = graph(
+        {"i": {"type": "integer"}, "p": {"type": "test_poly"}}, [edge("i", "value", "p", "value")]
+    )
     assert problems(fed, registry) == []
 
 
@@ -237,7 +265,8 @@ def test_unknown_top_level_key_and_bad_edge_shape(registry):
 
 def test_graph_round_trips_through_json(registry):
     data = graph(
-        {"i": {"type": "integer", "value": 4}, "p": {"type": "test_poly"}}, [edge("i", "value", "p", "value")]
+        {"i": {"type": "integer", "value": 4}, "p": {"type": "test_poly"}},
+        [edge("i", "value", "p", "value")],
     )
     parsed = parse_graph(data, registry)
     again = parse_graph(parsed.to_dict(), registry)
@@ -254,7 +283,12 @@ class TestEditing:
         with pytest.raises(GraphValidationError, match="already exists"):
             g.add_node(integer(id="i"))
         g.add_node(add(id="s", b=1))
-        g.add_edge(Edge(source=EdgeConnection(node_id="i", field="value"), destination=EdgeConnection(node_id="s", field="a")))
+        g.add_edge(
+            Edge(
+                source=EdgeConnection(node_id="i", field="value"),
+                destination=EdgeConnection(node_id="s", field="a"),
+            )
+        )
         g.update_node("i", integer(id="i", value=5))
         assert g.nodes["i"].value == 5 and len(g.edges) == 1
         g.delete_node("i")
@@ -288,7 +322,8 @@ class TestEditing:
 
     def test_update_node_refuses_to_orphan_an_edge(self, registry):
         g = parse_graph(
-            graph({"i": {"type": "integer"}, "s": {"type": "add"}}, [edge("i", "value", "s", "a")]), registry
+            graph({"i": {"type": "integer"}, "s": {"type": "add"}}, [edge("i", "value", "s", "a")]),
+            registry,
         )
         with pytest.raises(GraphValidationError, match="needs input 'a'"):
             g.update_node("s", registry.node_class("string")(id="s"))
