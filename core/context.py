@@ -94,8 +94,16 @@ class InvocationContext:
         self.graph_json = graph_json
         self._cancel_event = cancel_event
         self._on_progress = on_progress
-        self.images = ImagesInterface(self)
-        self.tensors = TensorsInterface(self)
+
+    @property
+    def images(self) -> ImagesInterface:
+        """Save and load images (PNG files in the artifact store)."""
+        return ImagesInterface(self)
+
+    @property
+    def tensors(self) -> TensorsInterface:
+        """Save and load tensors (safetensors files in the artifact store)."""
+        return TensorsInterface(self)
 
     @classmethod
     def standalone(cls, root: str | None = None, node_id: str = "node") -> InvocationContext:

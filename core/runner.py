@@ -96,6 +96,12 @@ class SessionRunner:
         self.replay: dict[str, ResultRecord] = {}
         self.errors: list[dict[str, Any]] = []
         self._base_values: dict[str, dict[str, Any]] = {}
+        self._output_classes = {
+            node_id: node.output_class() for node_id, node in graph.nodes.items()
+        }
+        self._has_after_node = bool(self.hook.after_node.get_hookimpls())
+        # (rank, path, node id, output JSON) of every completed execution, for the RunResult
+        self.completed: list[tuple[int, Path, str, dict[str, Any]]] = []
 
     # -- driving ---------------------------------------------------------------------------------
 
@@ -231,7 +237,10 @@ class SessionRunner:
         node = self.graph.nodes[node_id]
         replayed = self.replay.get(exec_id)
         if replayed is not None:
-            self.values[(node_id, path)] = node.output_class().model_validate(replayed.output)
+            self.values[(node_id, path)] = self._output_classes[node_id].model_validate(
+                replayed.output
+            )
+            self.completed.append((self.plan.rank[node_id], path, node_id, replayed.output or {}))
             return
         started = time.time()
         context = InvocationContext(
@@ -247,7 +256,7 @@ class SessionRunner:
         try:
             invocation = self._invocation(node_id, inputs)
             output = self.hook.execute_node(invocation=invocation, context=context)
-            expected = node.output_class()
+            expected = self._output_classes[node_id]
             if not isinstance(output, expected):
                 raise TypeError(
                     f"invoke returned {type(output).__name__}, expected {expected.__name__}"
@@ -262,7 +271,8 @@ class SessionRunner:
             raise _Stop(FAILED) from None
         self.values[(node_id, path)] = output
         self._persist(node_id, exec_id, path, node.type, output_json, started, time.time())
-        self.hook.after_node(invocation=invocation, context=context, output=output)
+        if self._has_after_node:
+            self.hook.after_node(invocation=invocation, context=context, output=output)
         if self.on_node is not None:
             self.on_node(node_id, exec_id)
 
@@ -280,6 +290,7 @@ class SessionRunner:
         started: float,
         ended: float,
     ) -> None:
+        self.completed.append((self.plan.rank[node_id], path, node_id, output))
         self.store.add_result(
             ResultRecord(
                 session_id=self.session.session_id,
@@ -329,6 +340,13 @@ class SessionRunner:
         )
         if invocation is not None:
             self.hook.on_node_error(invocation=invocation, context=context, error=error)
+
+    def result(self, status: str) -> RunResult:
+        """The outcome in ``run --json`` shape, built from what this run saw (no re-read)."""
+        results: dict[str, list[dict[str, Any]]] = {}
+        for _, _, node_id, output in sorted(self.completed, key=lambda entry: (entry[0], entry[1])):
+            results.setdefault(node_id, []).append(output)
+        return RunResult(self.session.session_id, status, results, list(self.errors))
 
 
 def collect_result(store: Store, session_id: str, rank: dict[str, int] | None = None) -> RunResult:
@@ -464,8 +482,11 @@ def _drive(
         on_node=on_node,
         graph_json=graph_json,
     )
-    runner.run()
-    return collect_result(store, session.session_id, runner.plan.rank)
+    status = runner.run()
+    if status != store.get_session(session.session_id).status:
+        # The session had already ended (e.g. resumed after it finished): report what is stored.
+        return collect_result(store, session.session_id, runner.plan.rank)
+    return runner.result(status)
 
 
 def _json_loads(text: str) -> Any:
