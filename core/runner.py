@@ -7,7 +7,9 @@ the stored results of what already ran and executing the rest.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import threading
 import time
 import traceback
@@ -114,13 +116,30 @@ class SessionRunner:
         self.store.set_session_status(session_id, IN_PROGRESS)
         self.hook.before_session(session=self.session)
         status = COMPLETED
+        self.writer = self.store.result_writer()
         try:
             self._run_region(self.plan.root, ())
         except _Stop as stop:
             status = stop.status
+        except BaseException:
+            self._close_writer_quietly()
+            self.store.set_session_status(session_id, FAILED)
+            raise
+        self.writer.close()  # every result is durable before the session's state changes
         self.store.set_session_status(session_id, status)
         self.hook.after_session(session=self.session, status=status)
         return status
+
+    def _close_writer_quietly(self) -> None:
+        # The error being raised already says what went wrong; a second one would hide it.
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
+    def _progress(self, report: Progress) -> None:
+        # A node that reports progress is a long one: make what ran before it durable now.
+        self.writer.flush()
+        if self.on_progress is not None:
+            self.on_progress(report)
 
     def _run_region(self, region: Region, path: Path) -> None:
         """Run a region's units for one combination of its enclosing iterations (``path``)."""
@@ -250,7 +269,7 @@ class SessionRunner:
             artifacts=self.store.artifacts,
             graph_json=self.graph_json,
             cancel_event=self.cancel_event,
-            on_progress=self.on_progress,
+            on_progress=self._progress,
         )
         invocation: BaseInvocation | None = None
         try:
@@ -291,7 +310,7 @@ class SessionRunner:
         ended: float,
     ) -> None:
         self.completed.append((self.plan.rank[node_id], path, node_id, output))
-        self.store.add_result(
+        self.writer.add(
             ResultRecord(
                 session_id=self.session.session_id,
                 exec_id=exec_id,
@@ -325,7 +344,7 @@ class SessionRunner:
             "traceback": "".join(traceback.format_exception(error)),
         }
         self.errors.append(details)
-        self.store.add_result(
+        self.writer.add(
             ResultRecord(
                 session_id=self.session.session_id,
                 exec_id=exec_id,
@@ -428,16 +447,17 @@ def run_graph(
 
         raise GraphValidationError(problems)
     session_id = session_id or uuid.uuid4().hex
-    store.save_graph(validated.id, validated.to_json())
+    # Graph data as given serialises far faster than the parsed models and parses back the same.
+    graph_json = (
+        json.dumps({**graph, "id": validated.id}, separators=(",", ":"))
+        if isinstance(graph, dict)
+        else validated.to_json()
+    )
+    store.save_graph(validated.id, graph_json)
     store.create_session(session_id, validated.id)
+    session = SessionInfo(session_id, validated.id)
     return _drive(
-        validated,
-        store,
-        SessionInfo(session_id, validated.id),
-        manager,
-        cancel_event,
-        on_progress,
-        on_node,
+        validated, store, session, manager, cancel_event, on_progress, on_node, graph_json
     )
 
 
@@ -459,7 +479,9 @@ def resume_session(
     info = SessionInfo(
         session_id, record.graph_id, batch_id=record.batch_id, queue_item_id=record.queue_item_id
     )
-    return _drive(graph, store, info, manager, cancel_event, on_progress, on_node)
+    return _drive(
+        graph, store, info, manager, cancel_event, on_progress, on_node, record.graph_json
+    )
 
 
 def _drive(
@@ -490,6 +512,4 @@ def _drive(
 
 
 def _json_loads(text: str) -> Any:
-    import json
-
     return json.loads(text)

@@ -80,7 +80,16 @@ class Graph(BaseModel):
         return {
             "id": self.id,
             "nodes": {node_id: node_to_dict(node) for node_id, node in self.nodes.items()},
-            "edges": [edge.model_dump(mode="json") for edge in self.edges],
+            "edges": [
+                {
+                    "source": {"node_id": edge.source.node_id, "field": edge.source.field},
+                    "destination": {
+                        "node_id": edge.destination.node_id,
+                        "field": edge.destination.field,
+                    },
+                }
+                for edge in self.edges
+            ],
         }
 
     def to_json(self) -> str:

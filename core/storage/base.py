@@ -157,6 +157,38 @@ class Store(abc.ABC):
     def add_result(self, result: ResultRecord) -> None:
         """Persist one node's result right away (one small write, never a rewrite of the session)."""
 
+    def result_writer(self) -> ResultWriter:
+        """A writer the runner feeds one session's results through.
+
+        The default writes each result with ``add_result`` as it comes. A backend may write in
+        the background and commit several rows at once; ``flush()`` then returns only when
+        everything added so far is durable, and ``close()`` flushes.
+        """
+        return DirectResultWriter(self)
+
     @abc.abstractmethod
     def get_results(self, session_id: str) -> list[ResultRecord]:
         """Results in execution order."""
+
+
+class ResultWriter(abc.ABC):
+    """Feeds node results to a store; see ``Store.result_writer``."""
+
+    @abc.abstractmethod
+    def add(self, result: ResultRecord) -> None: ...
+
+    def flush(self) -> None:  # noqa: B027 - nothing is buffered by default
+        """Return once every result added so far is durable; raise the first write error."""
+
+    def close(self) -> None:
+        self.flush()
+
+
+class DirectResultWriter(ResultWriter):
+    """Writes each result immediately with ``Store.add_result``."""
+
+    def __init__(self, store: Store) -> None:
+        self.add = store.add_result  # type: ignore[method-assign]
+
+    def add(self, result: ResultRecord) -> None:  # replaced per instance in __init__
+        raise NotImplementedError

@@ -62,6 +62,7 @@ from nodeloom.storage.base import (
     DuplicateResult,
     NotFound,
     ResultRecord,
+    ResultWriter,
     SessionRecord,
     Store,
     StoreError,
@@ -403,6 +404,19 @@ class SqliteStore(Store):
             f"session '{result.session_id}' already has a result for '{result.exec_id}' "
             f"(node '{result.source_node_id}'); a node execution is stored once"
         )
+
+    def result_writer(self) -> ResultWriter:
+        """Results of a running session, group-committed by a background thread (see sqlite_writer)."""
+        from nodeloom.storage.sqlite_writer import BackgroundResultWriter
+
+        def connect() -> sqlite3.Connection:
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            _configure_connection(connection, None)
+            return connection
+
+        return BackgroundResultWriter(connect, self._insert_result.sql, f"database '{self.path}'")
 
     def get_results(self, session_id: str) -> list[ResultRecord]:
         query = tables.results_select(session_id)

@@ -34,6 +34,9 @@ class GateInvocation(BaseInvocation):
     def invoke(self, context) -> GateOutput:
         folder = Path(self.folder)
         if self.value == self.stop_at and (folder / "block").exists():
+            # Like any long node, report progress first: the runner makes earlier results
+            # durable on a progress report, so the kill below finds them committed.
+            context.report_progress(0, 1)
             with open(folder / "fifo", "w") as fifo:  # blocks until the test opens it for reading
                 fifo.write("x")
             time.sleep(3600)  # the test kills this process with SIGKILL here
