@@ -65,7 +65,11 @@ def main() -> None:
     counter = iter(range(10**6))
 
     def store_for(backend: str):
-        url = f"sqlite:///{folder / f'bench-{next(counter)}.db'}" if backend == "sqlite" else "memory://"
+        url = (
+            f"sqlite:///{folder / f'bench-{next(counter)}.db'}"
+            if backend == "sqlite"
+            else "memory://"
+        )
         return open_store(url, plugin_manager=manager)
 
     def runner(data, backend, parsed=False):
@@ -88,7 +92,9 @@ def main() -> None:
         }
         fan = {}
         for count in (800, 1000, 10_000):
-            fan[str(count)] = round(median_seconds(runner(fan_out(count), backend), 5 if count < 10_000 else 3), 4)
+            fan[str(count)] = round(
+                median_seconds(runner(fan_out(count), backend), 5 if count < 10_000 else 3), 4
+            )
         fan["ratio_10000_over_1000"] = round(fan["10000"] / fan["1000"], 2)
         figures[f"range_iterate_add_collect_{backend}_s"] = fan
     print(json.dumps(figures, indent=2))

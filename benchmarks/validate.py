@@ -19,7 +19,10 @@ from nodeloom.graph.validate import validate_graph
 def chain(length: int) -> dict:
     nodes = {f"n{i}": {"id": f"n{i}", "type": "add", "b": 1} for i in range(length)}
     edges = [
-        {"source": {"node_id": f"n{i}", "field": "value"}, "destination": {"node_id": f"n{i + 1}", "field": "a"}}
+        {
+            "source": {"node_id": f"n{i}", "field": "value"},
+            "destination": {"node_id": f"n{i + 1}", "field": "a"},
+        }
         for i in range(length - 1)
     ]
     return {"nodes": nodes, "edges": edges}

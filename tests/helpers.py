@@ -12,4 +12,7 @@ def edge(source: str, source_field: str, destination: str, destination_field: st
 
 def graph(nodes: dict[str, dict], edges: list[dict] | None = None) -> dict:
     """Graph data with each node's id filled in from its key (insertion order kept)."""
-    return {"nodes": {key: {"id": key, **value} for key, value in nodes.items()}, "edges": edges or []}
+    return {
+        "nodes": {key: {"id": key, **value} for key, value in nodes.items()},
+        "edges": edges or [],
+    }
