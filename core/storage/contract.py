@@ -15,7 +15,8 @@ and providing that fixture, which yields a fresh, empty, migrated store and clos
             with MyStore(f"mine://{tmp_path}/db") as store:
                 yield store
 
-Every test method is then collected for ``TestMyStore``. The built-in backends run it from
+Every test method is then collected for ``TestMyStore``, the queue tests of
+``nodeloom.storage.queue_contract`` included. The built-in backends run it from
 ``tests/core/storage/test_store_contract.py``. The suite needs pytest and nothing else.
 """
 
@@ -38,6 +39,7 @@ from nodeloom.storage.base import (
     Store,
     StoreError,
 )
+from nodeloom.storage.queue_contract import QueueContract
 
 GRAPH_JSON = json.dumps({"id": "g1", "nodes": {"a": {"id": "a", "type": "integer", "value": 1}}})
 
@@ -58,7 +60,7 @@ def make_result(session_id: str, exec_id: str, **fields: object) -> ResultRecord
     return ResultRecord(session_id=session_id, exec_id=exec_id, **values)  # type: ignore[arg-type]
 
 
-class StoreContract:
+class StoreContract(QueueContract):
     """Behaviour every ``Store`` backend guarantees; subclasses provide the ``store`` fixture."""
 
     @pytest.fixture

@@ -32,6 +32,7 @@ from nodeloom.storage.base import (
     StoreError,
     StoreInfo,
 )
+from nodeloom.storage.memory_queue import MemoryQueueMixin
 
 #: The memory store has no schema to migrate; it always reports this version.
 SCHEMA_VERSION = 1
@@ -48,7 +49,7 @@ class _StoredResult:
     error: str | None
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryQueueMixin, Store):
     """A throw-away store for tests and one-off runs."""
 
     def __init__(self, url: str = "memory://") -> None:
@@ -78,6 +79,7 @@ class MemoryStore(Store):
                 "sessions": len(self._sessions),
                 "node_results": sum(len(rows) for rows in self._results.values()),
             }
+        counts.update(self._queue_counts())
         counts.update(self.artifacts.counts())
         return StoreInfo(
             url=self.url,

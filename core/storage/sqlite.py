@@ -68,6 +68,7 @@ from nodeloom.storage.base import (
     StoreError,
     StoreInfo,
 )
+from nodeloom.storage.sqlite_queue import SqliteQueueMixin
 from nodeloom.storage.tables import GraphRow, Migration, NodeResultRow, SessionRow, table
 
 BUSY_TIMEOUT_S = 30.0
@@ -116,7 +117,7 @@ class _Prepared:
         return cls(str(compiled), names)
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteQueueMixin, Store):
     """A store in one SQLite file, shared safely by threads and processes."""
 
     #: The schema history this class migrates to (a subclass or test may extend it).

@@ -25,8 +25,8 @@ functions is all it takes:
   tables it introduces with ``checkfirst`` and adds columns only when they are missing
   (``add_column_if_missing``), so it can run on a database that already has them.
 
-Adding a table later (batches, queue items): declare the class below, then append
-``Migration(2, "batches and queue items", lambda c: create_tables(c, BatchRow, QueueItemRow))``.
+Adding a table later: declare the class below, then append a migration that creates it, as
+``Migration(2, "batches and queue items", ...)`` does for the queue tables.
 Because migration 1 creates *its* tables from the current declarations, a column added to an
 existing table later must be added both to the declaration and by a migration that uses
 ``add_column_if_missing`` (a fresh database gets it from migration 1, an old one from the new
@@ -129,8 +129,90 @@ class NodeResultRow(NodeloomTable, table=True):
     finished_at: float
 
 
+class BatchRow(NodeloomTable, table=True):
+    """A queued batch: its graph and data stored once, and the id range of its items."""
+
+    __tablename__ = "batches"
+
+    id: str = Field(primary_key=True)
+    queue: str
+    graph_json: str
+    data_json: str  # the batch's ``data`` groups
+    runs: int
+    requested: int
+    enqueued: int
+    priority: int
+    order_key: int
+    first_item_id: int
+    created_at: float
+
+
+class QueueItemRow(NodeloomTable, table=True):
+    """One queued session: a small row; its field values are derived from ``batch_index``.
+
+    Claim order is ``priority DESC, order_key, id``: ``order_key`` is the batch's place in its
+    queue (its first item id, or below every pending key for a prepended batch). No foreign key
+    to ``batches``: the check would cost a lookup per row at enqueue; batches and their items
+    are deleted together, in one transaction.
+    """
+
+    __tablename__ = "queue_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: str
+    batch_index: int
+    queue: str
+    status: str
+    priority: int
+    order_key: int
+    session_id: str | None = None
+    worker: str | None = None
+    error: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class QueueRow(NodeloomTable, table=True):
+    """A queue's persisted settings (only queues that were ever paused have a row)."""
+
+    __tablename__ = "queues"
+
+    name: str = Field(primary_key=True)
+    paused: bool = False
+    updated_at: float
+
+
+class QueueSequenceRow(NodeloomTable, table=True):
+    """The last queue item id ever given out (one row), so ids are never reused after a prune.
+
+    SQLite's AUTOINCREMENT does the same but updates ``sqlite_sequence`` for every row; this
+    is updated once per batch.
+    """
+
+    __tablename__ = "queue_sequence"
+
+    id: int = Field(primary_key=True)
+    last_item_id: int
+
+
+_items = QueueItemRow.__table__  # type: ignore[attr-defined]
+#: The claim index: the next item is the first entry of (queue, 'uninitialized').
+Index(
+    "ix_queue_items_claim",
+    _items.c.queue,
+    _items.c.status,
+    _items.c.priority.desc(),
+    _items.c.order_key,
+)
+
 #: Tables whose row counts ``db info`` reports, by table name.
-COUNTED_TABLES: tuple[type[SQLModel], ...] = (GraphRow, SessionRow, NodeResultRow)
+COUNTED_TABLES: tuple[type[SQLModel], ...] = (
+    GraphRow,
+    SessionRow,
+    NodeResultRow,
+    BatchRow,
+    QueueItemRow,
+)
 
 
 def table(model: type[SQLModel]) -> Table:
@@ -203,6 +285,96 @@ def results_select(session_id: str) -> Select:
     return select(*columns).where(results.c.session_id == session_id).order_by(results.c.id)
 
 
+#: The columns of a queue item as ``QueueItemRecord`` orders them (``created_at`` is the batch's).
+QUEUE_ITEM_FIELDS = (
+    "id",
+    "batch_id",
+    "batch_index",
+    "queue",
+    "status",
+    "priority",
+    "session_id",
+    "worker",
+    "error",
+)
+
+#: The parameters of ``insert_queue_item_statement``, in the order enqueue streams them.
+QUEUE_INSERT_FIELDS = ("id", "batch_id", "batch_index", "queue", "status", "priority", "order_key")
+
+
+def insert_queue_item_statement() -> Insert:
+    """INSERT of one queue item; parameters ``p_<field>`` for each of ``QUEUE_INSERT_FIELDS``."""
+    items = table(QueueItemRow)
+    return items.insert().values({name: bindparam(f"p_{name}") for name in QUEUE_INSERT_FIELDS})
+
+
+def queue_item_select() -> Select:
+    """Queue items with their batch's created_at, columns in ``QueueItemRecord`` order."""
+    items, batches = table(QueueItemRow), table(BatchRow)
+    return select(
+        *(items.c[name] for name in QUEUE_ITEM_FIELDS),
+        batches.c.created_at,
+        items.c.started_at,
+        items.c.finished_at,
+    ).join(batches, batches.c.id == items.c.batch_id)
+
+
+def claim_item_statement(waiting: str, running: str) -> Update:
+    """Take the next waiting item of a queue unless the queue is paused, in one statement.
+
+    Parameters: ``p_session_id``, ``p_worker``, ``p_started_at``, ``p_queue``, ``p_paused_queue``
+    (the queue again). Returns ``QUEUE_ITEM_FIELDS`` of the claimed item and its batch's
+    created_at (no row: none waiting).
+    """
+    items, queues, batches = table(QueueItemRow), table(QueueRow), table(BatchRow)
+    next_id = (
+        select(items.c.id)
+        .where(items.c.queue == bindparam("p_queue"))
+        .where(items.c.status == literal_column(f"'{waiting}'"))
+        .where(
+            ~select(queues.c.name)
+            .where(queues.c.name == bindparam("p_paused_queue"))
+            .where(queues.c.paused == literal_column("1"))
+            .exists()
+        )
+        .order_by(items.c.priority.desc(), items.c.order_key, items.c.id)
+        .limit(literal_column("1"))
+        .offset(literal_column("0"))
+        .scalar_subquery()
+    )
+    return (
+        items.update()
+        .where(items.c.id == next_id)
+        .values(
+            status=literal_column(f"'{running}'"),
+            worker=bindparam("p_worker"),
+            session_id=bindparam("p_session_id"),
+            started_at=bindparam("p_started_at"),
+        )
+        .returning(
+            *(items.c[name] for name in QUEUE_ITEM_FIELDS),
+            select(batches.c.created_at).where(batches.c.id == items.c.batch_id).scalar_subquery(),
+        )
+    )
+
+
+def finish_item_statement(unfinished: Iterable[str]) -> Update:
+    """Move an unfinished item to a terminal state. Parameters: ``p_status``, ``p_error``,
+    ``p_finished_at``, ``p_id``; no row changes when the item already ended."""
+    items = table(QueueItemRow)
+    states = [literal_column(f"'{state}'") for state in sorted(unfinished)]
+    return (
+        items.update()
+        .where(items.c.id == bindparam("p_id"))
+        .where(items.c.status.in_(states))
+        .values(
+            status=bindparam("p_status"),
+            error=func.coalesce(bindparam("p_error"), items.c.error),
+            finished_at=bindparam("p_finished_at"),
+        )
+    )
+
+
 # -- migration helpers -----------------------------------------------------------------------------
 
 
@@ -239,6 +411,13 @@ MIGRATIONS: list[Migration] = [
         1,
         "graphs, sessions and node results",
         lambda connection: create_tables(connection, GraphRow, SessionRow, NodeResultRow),
+    ),
+    Migration(
+        2,
+        "batches and queue items",
+        lambda connection: create_tables(
+            connection, BatchRow, QueueItemRow, QueueRow, QueueSequenceRow
+        ),
     ),
 ]
 

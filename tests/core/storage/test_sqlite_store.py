@@ -176,7 +176,10 @@ def version_two(connection) -> None:
 
 
 class FutureStore(SqliteStore):
-    migrations = [*MIGRATIONS, Migration(2, "extra table, sessions.note", version_two)]
+    migrations = [
+        *MIGRATIONS,
+        Migration(LATEST_VERSION + 1, "extra table, sessions.note", version_two),
+    ]
 
 
 def test_a_new_database_records_every_version(tmp_path: Path) -> None:
@@ -198,18 +201,18 @@ def test_an_older_database_is_migrated_forward_keeping_its_data(tmp_path: Path) 
         store.save_graph("g1", GRAPH_JSON)
         store.create_session("s1", "g1")
         store.add_result(make_result("s1", "a"))
-    assert schema_versions(path) == [1]
+    assert schema_versions(path) == list(range(1, LATEST_VERSION + 1))
     with FutureStore(url_for(path)) as store:
-        assert store.info().schema_version == 2
+        assert store.info().schema_version == LATEST_VERSION + 1
         assert store.get_results("s1")[0].exec_id == "a"
         connection = store._connection()
         assert "note" in {column["name"] for column in inspect(connection).get_columns("sessions")}
         assert inspect(connection).has_table("extra")
-        assert store.migrate() == 2  # idempotent: nothing left to do
+        assert store.migrate() == LATEST_VERSION + 1  # idempotent: nothing left to do
         version_two(connection)  # and the step itself can run again
-    assert schema_versions(path) == [1, 2]
+    assert schema_versions(path) == list(range(1, LATEST_VERSION + 2))
     with FutureStore(url_for(path)) as store:
-        assert store.migrate() == 2
+        assert store.migrate() == LATEST_VERSION + 1
 
 
 def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
@@ -226,20 +229,20 @@ def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -> None
         raise RuntimeError("migration bug")
 
     class BrokenStore(SqliteStore):
-        migrations = [*MIGRATIONS, Migration(2, "broken", broken)]
+        migrations = [*MIGRATIONS, Migration(LATEST_VERSION + 1, "broken", broken)]
 
     path = tmp_path / "b.db"
     SqliteStore(url_for(path)).close()
     with pytest.raises(RuntimeError, match="migration bug"):
         BrokenStore(url_for(path))
-    assert schema_versions(path) == [1]
+    assert schema_versions(path) == list(range(1, LATEST_VERSION + 1))
     with SqliteStore(url_for(path)) as store:
         assert not inspect(store._connection()).has_table("extra")
 
 
 def test_migration_versions_must_be_contiguous(tmp_path: Path) -> None:
     class GappedStore(SqliteStore):
-        migrations = [*MIGRATIONS, Migration(3, "gap", lambda connection: None)]
+        migrations = [*MIGRATIONS, Migration(LATEST_VERSION + 2, "gap", lambda connection: None)]
 
     with pytest.raises(ValueError, match="without gaps"):
         GappedStore(url_for(tmp_path / "g.db"))
