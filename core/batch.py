@@ -300,7 +300,7 @@ class _BatchChecker:
             hint = f"did you mean '{close[0]}'? " if close else ""
             self.error(
                 "batch_unknown_field",
-                f"node '{node}' ({cls.node_type}) has no input '{field}' "
+                f"'{cls.node_type}' has no input '{field}' "
                 f"({hint}inputs: {', '.join(inputs) or 'none'})",
                 node,
                 field,
