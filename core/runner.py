@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import threading
 import time
 import traceback
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from nodeloom.storage.base import Store
 
 Path = tuple[int, ...]
+logger = logging.getLogger("nodeloom")
 #: The keys of each error in ``run --json`` (``traceback`` is added with ``--verbose``).
 ERROR_KEYS = ("node_id", "node_type", "error_type", "message")
 _ATOMIC = (int, float, str, bool, type(None))
@@ -114,7 +116,7 @@ class SessionRunner:
             r.exec_id: r for r in self.store.get_results(session_id) if r.status == COMPLETED
         }
         self.store.set_session_status(session_id, IN_PROGRESS)
-        self.hook.before_session(session=self.session)
+        self._notify("before_session", session=self.session)
         status = COMPLETED
         self.writer = self.store.result_writer()
         try:
@@ -127,8 +129,28 @@ class SessionRunner:
             raise
         self.writer.close()  # every result is durable before the session's state changes
         self.store.set_session_status(session_id, status)
-        self.hook.after_session(session=self.session, status=status)
+        self._notify("after_session", session=self.session, status=status)
         return status
+
+    def _notify(self, hook_name: str, **kwargs: Any) -> None:
+        """Call a lifecycle notice plugin by plugin; a plugin that raises is logged, not fatal.
+
+        A broken statistics or event plugin must not fail (or hide the outcome of) a session.
+        """
+        for impl in getattr(self.hook, hook_name).get_hookimpls():
+            try:
+                if impl.hookwrapper or impl.wrapper:
+                    raise TypeError(f"'{hook_name}' is a notice; implement it without wrapper=True")
+                impl.function(*(kwargs[name] for name in impl.argnames))
+            except Exception as error:
+                logger.warning(
+                    "plugin '%s': hook %s failed in session %s: %s: %s",
+                    impl.plugin_name,
+                    hook_name,
+                    self.session.session_id,
+                    type(error).__name__,
+                    error,
+                )
 
     def _close_writer_quietly(self) -> None:
         # The error being raised already says what went wrong; a second one would hide it.
@@ -291,7 +313,7 @@ class SessionRunner:
         self.values[(node_id, path)] = output
         self._persist(node_id, exec_id, path, node.type, output_json, started, time.time())
         if self._has_after_node:
-            self.hook.after_node(invocation=invocation, context=context, output=output)
+            self._notify("after_node", invocation=invocation, context=context, output=output)
         if self.on_node is not None:
             self.on_node(node_id, exec_id)
 
@@ -358,7 +380,7 @@ class SessionRunner:
             )
         )
         if invocation is not None:
-            self.hook.on_node_error(invocation=invocation, context=context, error=error)
+            self._notify("on_node_error", invocation=invocation, context=context, error=error)
 
     def result(self, status: str) -> RunResult:
         """The outcome in ``run --json`` shape, built from what this run saw (no re-read)."""
@@ -447,12 +469,7 @@ def run_graph(
 
         raise GraphValidationError(problems)
     session_id = session_id or uuid.uuid4().hex
-    # Graph data as given serialises far faster than the parsed models and parses back the same.
-    graph_json = (
-        json.dumps({**graph, "id": validated.id}, separators=(",", ":"))
-        if isinstance(graph, dict)
-        else validated.to_json()
-    )
+    graph_json = _graph_json(graph, validated)
     store.save_graph(validated.id, graph_json)
     store.create_session(session_id, validated.id)
     session = SessionInfo(session_id, validated.id)
@@ -509,6 +526,20 @@ def _drive(
         # The session had already ended (e.g. resumed after it finished): report what is stored.
         return collect_result(store, session.session_id, runner.plan.rank)
     return runner.result(status)
+
+
+def _graph_json(data: Graph | dict[str, Any], validated: Graph) -> str:
+    """The graph as stored with its session.
+
+    Graph data as given serialises far faster than the parsed models and parses back the same;
+    data holding Python objects (models built in code) goes through the models instead.
+    """
+    if isinstance(data, dict):
+        try:
+            return json.dumps({**data, "id": validated.id}, separators=(",", ":"))
+        except (TypeError, ValueError):
+            pass
+    return validated.to_json()
 
 
 def _json_loads(text: str) -> Any:

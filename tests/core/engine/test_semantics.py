@@ -331,3 +331,32 @@ def test_long_node_sees_cancel_through_its_context(store, plugin_manager):
     assert seen == [("w", 1, 2)]
     assert result.status == "canceled"
     assert result.results == {}
+
+
+class BrokenNotices:
+    """A plugin whose lifecycle notices all raise."""
+
+    @hookimpl
+    def after_node(self, invocation, context, output):
+        raise RuntimeError("stats backend is down")
+
+    @hookimpl
+    def after_session(self, session, status):
+        raise RuntimeError("event bus is down")
+
+
+def test_a_raising_notice_plugin_does_not_fail_the_session(store, plugin_manager, caplog):
+    recorder = Recorder()
+    plugin_manager.add_plugin(BrokenNotices(), "broken-notices")
+    plugin_manager.add_plugin(recorder, "recorder")
+    data = graph(
+        {"i": {"type": "integer", "value": 2}, "a": {"type": "add", "b": 1}},
+        [edge("i", "value", "a", "a")],
+    )
+    with caplog.at_level("WARNING", logger="nodeloom"):
+        result = run(data, store, plugin_manager)
+    assert result.status == "completed"
+    assert values(result, "a") == [3]
+    assert ("after_session", "completed") in recorder.calls  # the other plugin still heard it
+    assert "plugin 'broken-notices': hook after_node failed" in caplog.text
+    assert "event bus is down" in caplog.text
