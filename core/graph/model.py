@@ -259,7 +259,10 @@ def _field_errors(
         where = f" at {nested}" if nested else ""
         found.append(
             GraphError(
-                "invalid_value", f"{detail}{where}, got {item.get('input')!r}", node_id, field
+                "invalid_value",
+                f"invalid value {item.get('input')!r}{where}: {detail}",
+                node_id,
+                field,
             )
         )
     return found
