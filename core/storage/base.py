@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nodeloom.storage.artifacts import ArtifactStore
+
+if TYPE_CHECKING:
+    from nodeloom.batch import Batch
+    from nodeloom.plugins import PluginManager
 
 #: Session and result states. Terminal ones never change again.
 PENDING = "pending"
@@ -257,13 +261,13 @@ class Store(abc.ABC):
 
     def enqueue_batch(
         self,
-        batch: Any,
+        batch: Batch | dict[str, Any],
         priority: int = 0,
         prepend: bool = False,
         queue: str = DEFAULT_QUEUE,
         max_queue_size: int | None = None,
         *,
-        plugin_manager: Any = None,
+        plugin_manager: PluginManager | None = None,
     ) -> EnqueueResult:
         """Validate a batch (a dict or ``nodeloom.Batch``) and queue one item per session.
 

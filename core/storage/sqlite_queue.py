@@ -119,6 +119,18 @@ class _QueueStatements:
         self.exists = _Sql.of(select(items.c.id).where(items.c.id == _param("p_id")), dialect)
 
 
+_COMPILED: dict[tuple[type, Any], _QueueStatements] = {}
+
+
+def _compiled(dialect: Any) -> _QueueStatements:
+    """Compiled once per process (and SQLite version): every store runs the same statements."""
+    key = (type(dialect), dialect.server_version_info)
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _COMPILED[key] = _QueueStatements(dialect)
+    return found
+
+
 def _literal(state: str) -> Any:
     """A state name inlined in precompiled SQL (the names are our own constants)."""
     from sqlalchemy import literal_column
@@ -157,7 +169,7 @@ class SqliteQueueMixin:
 
     @functools.cached_property
     def _queue_sql(self) -> _QueueStatements:
-        return _QueueStatements(self._engine.dialect)
+        return _compiled(self._engine.dialect)
 
     # -- enqueue ---------------------------------------------------------------------------------
 
