@@ -104,8 +104,8 @@ class SessionRunner:
             node_id: node.output_class() for node_id, node in graph.nodes.items()
         }
         self._has_after_node = bool(self.hook.after_node.get_hookimpls())
-        # (rank, path, node id, output JSON) of every completed execution, for the RunResult
-        self.completed: list[tuple[int, Path, str, dict[str, Any]]] = []
+        # node id -> output JSON of each completed execution, in order, for the RunResult
+        self.completed: dict[str, list[dict[str, Any]]] = {}
 
     # -- driving ---------------------------------------------------------------------------------
 
@@ -281,7 +281,7 @@ class SessionRunner:
             self.values[(node_id, path)] = self._output_classes[node_id].model_validate(
                 replayed.output
             )
-            self.completed.append((self.plan.rank[node_id], path, node_id, replayed.output or {}))
+            self.completed.setdefault(node_id, []).append(replayed.output or {})
             return
         started = time.time()
         context = InvocationContext(
@@ -331,7 +331,7 @@ class SessionRunner:
         started: float,
         ended: float,
     ) -> None:
-        self.completed.append((self.plan.rank[node_id], path, node_id, output))
+        self.completed.setdefault(node_id, []).append(output)
         self.writer.add(
             ResultRecord(
                 session_id=self.session.session_id,
@@ -384,9 +384,11 @@ class SessionRunner:
 
     def result(self, status: str) -> RunResult:
         """The outcome in ``run --json`` shape, built from what this run saw (no re-read)."""
-        results: dict[str, list[dict[str, Any]]] = {}
-        for _, _, node_id, output in sorted(self.completed, key=lambda entry: (entry[0], entry[1])):
-            results.setdefault(node_id, []).append(output)
+        # A node's executions happen in iteration order; only the nodes need ordering.
+        results = {
+            node_id: self.completed[node_id]
+            for node_id in sorted(self.completed, key=self.plan.rank.get)
+        }
         return RunResult(self.session.session_id, status, results, list(self.errors))
 
 

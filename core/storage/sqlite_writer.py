@@ -2,10 +2,10 @@
 
 A committed row costs ~30 µs here, most of it the commit itself, which is more than the engine
 spends running a small node. The runner therefore hands each result to this writer: the row is
-queued, and a thread of its own inserts everything queued so far with one ``executemany`` and
-one commit, then waits for more. Each result is still its own row, written as soon as the
-thread is free (well under a millisecond behind the node while the engine runs), so a crash
-loses at most the rows of the last few fast nodes, which a resume runs again. ``flush()`` waits
+queued, and a thread of its own gathers rows for up to 2 ms, inserts them with one
+``executemany`` and one commit, then waits for more. Each result is still its own row, written
+a few milliseconds after its node at most, so a crash loses at most the rows of the last few
+fast nodes, which a resume runs again. ``flush()`` waits
 until every queued row is committed; the runner calls it whenever a node reports progress and
 before the session's status changes, so a long node never starts with results unwritten.
 """
@@ -19,6 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from nodeloom.storage.base import ResultRecord, ResultWriter, StoreError
+
+#: How long the thread gathers rows after the first one before committing them together.
+GATHER_SECONDS = 0.002
 
 
 class BackgroundResultWriter(ResultWriter):
@@ -36,6 +39,8 @@ class BackgroundResultWriter(ResultWriter):
         self._done = 0
         self._error: BaseException | None = None
         self._closing = False
+        self._idle = False  # the thread waits for a first row (only then does add() wake it)
+        self._urgent = False  # a flush() waits: write what is queued without gathering more
         self._thread = threading.Thread(
             target=self._run, name="nodeloom-result-writer", daemon=True
         )
@@ -61,12 +66,16 @@ class BackgroundResultWriter(ResultWriter):
                 raise StoreError(f"{self._describe}: the result writer is closed")
             self._queued.append(row)
             self._submitted += 1
-            self._condition.notify_all()
+            if self._idle:
+                self._condition.notify_all()
 
     def flush(self) -> None:
         with self._condition:
             target = self._submitted
+            self._urgent = True
+            self._condition.notify_all()
             self._condition.wait_for(lambda: self._done >= target or self._error is not None)
+            self._urgent = False
             if self._error is not None:
                 raise self._error
 
@@ -89,7 +98,14 @@ class BackgroundResultWriter(ResultWriter):
         try:
             while True:
                 with self._condition:
+                    self._idle = True
                     self._condition.wait_for(lambda: self._queued or self._closing)
+                    self._idle = False
+                    if not (self._urgent or self._closing):
+                        # Gather the rows of the next few nodes: one commit for many rows.
+                        self._condition.wait_for(
+                            lambda: self._urgent or self._closing, timeout=GATHER_SECONDS
+                        )
                     rows, self._queued = self._queued, []
                     if not rows and self._closing:
                         return
