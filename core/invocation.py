@@ -28,51 +28,79 @@ class InvalidNodeDefinition(Exception):
     """A node or output class breaks the authoring rules; the message says which and why."""
 
 
+def _field(default: Any, default_factory: Any, kind: str, kwargs: dict[str, Any]) -> Any:
+    """A pydantic Field carrying ``field_kind``; keywords pydantic does not know become schema extras."""
+    extra: dict[str, Any] = {"field_kind": kind}
+    known: dict[str, Any] = {}
+    for name, value in kwargs.items():
+        if value is None:
+            continue
+        if name in _PYDANTIC_FIELD_ARGUMENTS:
+            known[name] = value
+        else:  # e.g. InvokeAI's ui_type / ui_hint / input: kept for front-ends, ignored here
+            extra[name] = value if isinstance(value, str | int | float | bool) else str(value)
+    if isinstance(known.get("json_schema_extra"), dict):
+        extra.update(known.pop("json_schema_extra"))
+    if default_factory is not None:
+        known["default_factory"] = default_factory
+    else:
+        known["default"] = default
+    return Field(json_schema_extra=extra, **known)
+
+
+_PYDANTIC_FIELD_ARGUMENTS = frozenset(
+    {
+        "alias",
+        "title",
+        "description",
+        "examples",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "multiple_of",
+        "min_length",
+        "max_length",
+        "pattern",
+        "strict",
+        "allow_inf_nan",
+        "max_digits",
+        "decimal_places",
+        "json_schema_extra",
+        "deprecated",
+    }
+)
+
+
 def InputField(  # noqa: N802 - reads like pydantic's Field, on purpose
     default: Any = PydanticUndefined,
     *,
     default_factory: Any = None,
     description: str | None = None,
     title: str | None = None,
-    ge: float | None = None,
-    gt: float | None = None,
-    le: float | None = None,
-    lt: float | None = None,
-    min_length: int | None = None,
-    max_length: int | None = None,
-    ui_hint: str | None = None,
+    **constraints: Any,
 ) -> Any:
-    """Declare a node input. Without a default the input is required: it needs a value or an edge."""
-    extra: dict[str, Any] = {"field_kind": "input"}
-    if ui_hint:
-        extra["ui_hint"] = ui_hint
-    kwargs: dict[str, Any] = {}
-    if default_factory is not None:
-        kwargs["default_factory"] = default_factory
-    else:
-        kwargs["default"] = default
-    return Field(
-        description=description,
-        title=title,
-        ge=ge,
-        gt=gt,
-        le=le,
-        lt=lt,
-        min_length=min_length,
-        max_length=max_length,
-        json_schema_extra=extra,
-        **kwargs,
+    """Declare a node input.
+
+    Without a default the input is required: a graph must give it a value or an edge.
+    ``constraints`` are pydantic's (``ge``, ``le``, ``min_length``, ``pattern`` ...); other
+    keywords (such as InvokeAI's ``ui_hint``) are kept in the JSON schema.
+    """
+    return _field(
+        default,
+        default_factory,
+        "input",
+        {"description": description, "title": title, **constraints},
     )
 
 
 def OutputField(  # noqa: N802
-    *, description: str | None = None, title: str | None = None, ui_hint: str | None = None
+    *, description: str | None = None, title: str | None = None, **extra: Any
 ) -> Any:
-    """Declare a field of an invocation output."""
-    extra: dict[str, Any] = {"field_kind": "output"}
-    if ui_hint:
-        extra["ui_hint"] = ui_hint
-    return Field(description=description, title=title, json_schema_extra=extra)
+    """Declare a field of an invocation output (extra keywords are kept in the JSON schema)."""
+    return _field(
+        PydanticUndefined, None, "output", {"description": description, "title": title, **extra}
+    )
 
 
 class BaseInvocationOutput(BaseModel):
@@ -172,7 +200,7 @@ def invocation(
             required.add(name)
             field.default = None
         cls.node_required_inputs = frozenset(required)
-        cls.model_rebuild(force=True)
+        cls.model_rebuild(force=True, raise_errors=False)
         return cls
 
     return wrap
@@ -188,7 +216,7 @@ def invocation_output(type_name: str):
             )
         cls.output_type = type_name
         _set_type_field(cls, type_name)
-        cls.model_rebuild(force=True)
+        cls.model_rebuild(force=True, raise_errors=False)
         return cls
 
     return wrap
@@ -246,6 +274,20 @@ def check_invocation_class(cls: Any) -> None:
         )
     output = output_class_of(cls)
     check_output_class(output)
+    for model in (cls, output):
+        _complete(model)
+
+
+def _complete(model: type[BaseModel]) -> None:
+    """Resolve annotations that named classes defined later in the module (postponed ones)."""
+    if model.__pydantic_complete__:
+        return
+    try:
+        model.model_rebuild()
+    except Exception as error:
+        raise InvalidNodeDefinition(
+            f"{model.__qualname__} has annotations that cannot be resolved: {error}"
+        ) from None
 
 
 def check_output_class(cls: Any) -> None:
