@@ -49,6 +49,28 @@ class _StoredResult:
     error: str | None
 
 
+def _bare(
+    record: ResultRecord,
+    iteration_path: list[int] | None = None,
+    output: dict | None = None,
+    error: dict | None = None,
+) -> ResultRecord:
+    """A copy of ``record`` with its JSON fields swapped (cheaper than ``dataclasses.replace``)."""
+    return ResultRecord(
+        record.session_id,
+        record.exec_id,
+        record.source_node_id,
+        record.node_type,
+        iteration_path if iteration_path is not None else [],
+        record.status,
+        output,
+        error,
+        record.started_at,
+        record.finished_at,
+        record.seq,
+    )
+
+
 class MemoryStore(MemoryQueueMixin, Store):
     """A throw-away store for tests and one-off runs."""
 
@@ -190,7 +212,7 @@ class MemoryStore(MemoryQueueMixin, Store):
 
     def add_result(self, result: ResultRecord) -> None:
         stored = _StoredResult(
-            record=replace(result, iteration_path=[], output=None, error=None),
+            record=_bare(result),
             iteration_path=json.dumps(result.iteration_path),
             output=None if result.output is None else json.dumps(result.output),
             error=None if result.error is None else json.dumps(result.error),
@@ -218,11 +240,11 @@ class MemoryStore(MemoryQueueMixin, Store):
         with self._lock:
             rows = list(self._results.get(session_id, ()))
         return [
-            replace(
+            _bare(
                 row.record,
-                iteration_path=json.loads(row.iteration_path),
-                output=None if row.output is None else json.loads(row.output),
-                error=None if row.error is None else json.loads(row.error),
+                json.loads(row.iteration_path),
+                None if row.output is None else json.loads(row.output),
+                None if row.error is None else json.loads(row.error),
             )
             for row in rows
         ]
