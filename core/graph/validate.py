@@ -91,6 +91,8 @@ class _Validator:
         self.errors: list[GraphError] = []
         # (node id, input field) -> edges into it
         self.incoming: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+        # inputs some edge points at, usable or not (a broken edge already says what is wrong)
+        self.targeted: set[tuple[str, str]] = set()
         self.incoming_by_node: dict[str, list[Edge]] = defaultdict(list)
         self.successors: dict[str, list[str]] = defaultdict(list)
         self.types: dict[str, dict[str, Any]] = {}
@@ -116,6 +118,7 @@ class _Validator:
         for edge in self.edges:
             source, destination = edge.source, edge.destination
             usable = True
+            self.targeted.add((destination.node_id, destination.field))
             for end, role in ((source, "source"), (destination, "destination")):
                 if end.node_id not in self.known_ids:
                     self.error(
@@ -328,7 +331,7 @@ class _Validator:
     def check_required_inputs(self) -> None:
         for node_id, node in self.nodes.items():
             for field in type(node).node_required_inputs:
-                if getattr(node, field, None) is None and (node_id, field) not in self.incoming:
+                if getattr(node, field, None) is None and (node_id, field) not in self.targeted:
                     self.error(
                         "missing_input",
                         "required input has neither a value nor an incoming edge",

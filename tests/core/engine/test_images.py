@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from helpers import graph
+from helpers import edge, graph
 from PIL import Image, ImageOps
 
 from nodeloom import (
@@ -14,6 +14,7 @@ from nodeloom import (
     BaseInvocationOutput,
     ImageField,
     InputField,
+    LatentsField,
     OutputField,
     hookimpl,
     invocation,
@@ -21,6 +22,8 @@ from nodeloom import (
 )
 from nodeloom.cli import cli
 from nodeloom.plugins import set_plugin_manager
+from nodeloom.runner import run_graph
+from nodeloom.storage import open_store
 
 
 @invocation_output("test_image_output")
@@ -100,3 +103,49 @@ def test_export_of_a_name_outside_the_store_is_refused(cli_env, tmp_path):
     done = cli_env.invoke(cli, ["images", "export", "../../etc/passwd", str(tmp_path / "x")])
     assert done.exit_code == 2
     assert "not an image name" in done.output
+
+
+@invocation_output("test_latents_output")
+class LatentsOutput(BaseInvocationOutput):
+    latents: LatentsField = OutputField(description="Saved latents")
+
+
+@invocation("test_make_latents", category="test")
+class MakeLatentsInvocation(BaseInvocation):
+    """Saves a seeded random torch tensor through the context."""
+
+    seed: int = InputField(default=0, description="Seed")
+
+    def invoke(self, context) -> LatentsOutput:
+        import torch
+
+        generator = torch.Generator().manual_seed(self.seed)
+        tensor = torch.randn(1, 4, 8, 8, generator=generator)
+        return LatentsOutput(
+            latents=LatentsField(latents_name=context.tensors.save(tensor), seed=self.seed)
+        )
+
+
+class LatentsNodes:
+    @hookimpl
+    def register_invocations(self, register):
+        register(MakeLatentsInvocation)
+
+
+def test_context_tensors_round_trip_torch_through_a_graph(plugin_manager, tmp_path):
+    import torch
+
+    record = plugin_manager.add_plugin(LatentsNodes(), "latents-test-nodes")
+    assert record.status == "active", record.error
+    store = open_store(f"sqlite:///{tmp_path / 't.db'}", plugin_manager=plugin_manager)
+    data = graph(
+        {"mk": {"type": "test_make_latents", "seed": 5}, "info": {"type": "latents"}},
+        [edge("mk", "latents", "info", "latents")],
+    )
+    result = run_graph(data, store, plugin_manager=plugin_manager)
+    assert result.status == "completed", result.errors
+    name = result.results["mk"][0]["latents"]["latents_name"]
+    expected = torch.randn(1, 4, 8, 8, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(store.artifacts.load_tensor(name), expected)
+    assert (result.results["info"][0]["width"], result.results["info"][0]["height"]) == (64, 64)
+    store.close()

@@ -329,3 +329,8 @@ class TestEditing:
             g.update_node("s", registry.node_class("string")(id="s"))
         g.delete_edge(g.edges[0])
         assert g.edges == []
+
+
+def test_broken_edge_into_required_input_is_reported_once(registry):
+    data = graph({"x": {"type": "nope"}, "p": {"type": "test_poly"}}, [edge("x", "value", "p", "value")])
+    assert problems(data, registry) == [("unknown_node_type", "x", None)]
