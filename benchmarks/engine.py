@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import nodeloom
+from nodeloom.execute import run_graph
 from nodeloom.graph.model import parse_graph
-from nodeloom.runner import run_graph
 from nodeloom.storage import open_store
 
 

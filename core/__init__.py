@@ -61,7 +61,7 @@ _LAZY = {
     "GraphValidationError": "nodeloom.graph.errors",
     "Batch": "nodeloom.batch",
     "open_store": "nodeloom.storage",
-    "run_graph": "nodeloom.runner",
+    "run_graph": "nodeloom.execute",
 }
 
 

@@ -85,10 +85,10 @@ def run_command(
 
     With --json, prints {"session_id", "status", "results": {node_id: [output, ...]}, "errors"}.
     """
+    from nodeloom.execute import prepare_graph, run_graph
     from nodeloom.graph.errors import GraphValidationError
     from nodeloom.graph.load import read_json_file
     from nodeloom.plugins import get_plugin_manager
-    from nodeloom.runner import prepare_graph, run_graph
 
     manager = get_plugin_manager()
     try:

@@ -141,8 +141,8 @@ def show_session(session_id: str, db_url: str | None, as_json: bool) -> None:
 @json_option
 def resume(session_id: str, db_url: str | None, as_json: bool) -> None:
     """Finish a session that was interrupted (a crash, a kill): finished nodes are not run again."""
+    from nodeloom.execute import resume_session
     from nodeloom.graph.errors import GraphValidationError
-    from nodeloom.runner import resume_session
 
     with open_store_or_fail(db_url) as store:
         record = _load(store, session_id)

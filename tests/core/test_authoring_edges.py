@@ -19,7 +19,7 @@ from nodeloom import (
     invocation,
     invocation_output,
 )
-from nodeloom.runner import run_graph
+from nodeloom.execute import run_graph
 
 POSTPONED_PACK = '''
 from __future__ import annotations

@@ -13,7 +13,7 @@ import crash_nodes
 from helpers import edge, graph
 
 import nodeloom
-from nodeloom.runner import resume_session
+from nodeloom.execute import resume_session
 from nodeloom.storage import open_store
 
 HERE = Path(__file__).parent

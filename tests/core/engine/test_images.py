@@ -21,8 +21,8 @@ from nodeloom import (
     invocation_output,
 )
 from nodeloom.cli import cli
+from nodeloom.execute import run_graph
 from nodeloom.plugins import set_plugin_manager
-from nodeloom.runner import run_graph
 from nodeloom.storage import open_store
 
 

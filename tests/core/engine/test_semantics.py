@@ -8,8 +8,8 @@ import pytest
 from helpers import edge, graph
 
 from nodeloom import hookimpl
+from nodeloom.execute import run_graph
 from nodeloom.graph.errors import GraphValidationError
-from nodeloom.runner import run_graph
 
 
 def values(result, node_id, field="value"):

@@ -332,5 +332,7 @@ class TestEditing:
 
 
 def test_broken_edge_into_required_input_is_reported_once(registry):
-    data = graph({"x": {"type": "nope"}, "p": {"type": "test_poly"}}, [edge("x", "value", "p", "value")])
+    data = graph(
+        {"x": {"type": "nope"}, "p": {"type": "test_poly"}}, [edge("x", "value", "p", "value")]
+    )
     assert problems(data, registry) == [("unknown_node_type", "x", None)]

@@ -9,8 +9,8 @@ import queue_nodes
 from queue_builders import chain_graph, values_batch
 
 from nodeloom import hookimpl
+from nodeloom.execute import collect_result, run_graph
 from nodeloom.queue import Worker
-from nodeloom.runner import collect_result, run_graph
 from nodeloom.storage import open_store
 from nodeloom.storage.base import CANCELED, COMPLETED, FAILED, IN_PROGRESS, UNINITIALIZED
 
