@@ -146,52 +146,69 @@ def _build_regions(
     rank: dict[str, int],
     graph: Graph,
 ) -> Region:
-    # Every region and the nodes that sit directly in it.
+    is_iterate = {node_id: graph.nodes[node_id].type == ITERATE for node_id in order}
+    # Every region, the nodes that sit directly in it, and its rank (its earliest node's).
     regions: dict[Scope, Region] = {(): Region(())}
     members: dict[Scope, list[str]] = defaultdict(list)
     children: dict[Scope, list[Scope]] = defaultdict(list)
-    for node_id in order:
-        scope = scopes[node_id]
-        members[scope].append(node_id)
+    first_rank: dict[Scope, int] = {}
+
+    def ensure(scope: Scope, node_rank: int) -> None:
         for depth in range(1, len(scope) + 1):
             prefix = scope[:depth]
             if prefix not in regions:
                 regions[prefix] = Region(prefix)
                 children[prefix[:-1]].append(prefix)
+            first_rank.setdefault(prefix, node_rank)
 
-    def unit_key(node_id: str, level: Scope) -> str | Scope:
-        scope = scopes[node_id]
+    for node_id in order:
+        members[scopes[node_id]].append(node_id)
+        ensure(scopes[node_id], rank[node_id])
+        if is_iterate[node_id]:
+            # An iterate's own region exists even when no node sits in it (an iterate wired
+            # straight into a collect): entering it is what produces the items.
+            ensure((*scopes[node_id], node_id), rank[node_id])
+
+    def unit(node_id: str, scope: Scope, level: Scope) -> str | Scope:
+        """What ``node_id`` (living in ``scope``) is, seen from the region ``level``."""
         return node_id if len(scope) == len(level) else scope[: len(level) + 1]
 
-    # A unit's rank: its own (a node) or its earliest member's (a region).
-    first_rank: dict[Scope, int] = {}
+    # Each dependency becomes one ordering constraint, in the region of the two ends' common
+    # scope: edge sources (an iterate's outputs live in its own region), the iterators a node
+    # runs under, and each iterate before its own region.
+    constraints: dict[Scope, list[tuple[str | Scope, str | Scope]]] = defaultdict(list)
+
+    def constrain(before_id: str, before_scope: Scope, after_id: str, after_scope: Scope) -> None:
+        level = _common_prefix(before_scope, after_scope)
+        before, after = unit(before_id, before_scope, level), unit(after_id, after_scope, level)
+        if before != after:
+            constraints[level].append((before, after))
+
     for node_id in order:
         scope = scopes[node_id]
-        for depth in range(1, len(scope) + 1):
-            first_rank.setdefault(scope[:depth], rank[node_id])
-
-    # Each dependency (edge source, or an iterator a node runs under) becomes one ordering
-    # constraint, in the region of the two ends' common scope.
-    constraints: dict[Scope, list[tuple[str | Scope, str | Scope]]] = defaultdict(list)
-    for node_id in order:
-        dependencies = [edge.source_node for edge in inputs.get(node_id, ())]
-        dependencies += list(scopes[node_id])
-        if graph.nodes[node_id].type == COLLECT:
-            dependencies += []  # its item edges already name the nodes of the closed region
-        for dependency in dependencies:
-            level = _common_prefix(scopes[dependency], scopes[node_id])
-            before, after = unit_key(dependency, level), unit_key(node_id, level)
-            if before != after:
-                constraints[level].append((before, after))
+        for edge in inputs.get(node_id, ()):
+            source = edge.source_node
+            if not is_iterate[source]:
+                constrain(source, scopes[source], node_id, scope)
+                continue
+            items_scope = (*scopes[source], source)
+            if _common_prefix(items_scope, scope) != items_scope:
+                # Consumed outside the iterate's region (a collect): after that region.
+                constrain(source, items_scope, node_id, scope)
+            # (inside its region the items exist: they are produced as the region is entered)
+        for iterator in scope:
+            constrain(iterator, scopes[iterator], node_id, scope)
+        if is_iterate[node_id]:
+            constraints[scope].append((node_id, (*scope, node_id)))
 
     for scope, region in regions.items():
         units: list[str | Scope] = [*members.get(scope, ()), *children.get(scope, ())]
 
-        def unit_rank(unit: str | Scope) -> int:
-            return rank[unit] if isinstance(unit, str) else first_rank[unit]
+        def unit_rank(item: str | Scope) -> int:
+            return rank[item] if isinstance(item, str) else first_rank[item]
 
         ordered = _order_units(units, constraints.get(scope, []), unit_rank)
-        region.units = [unit if isinstance(unit, str) else regions[unit] for unit in ordered]
+        region.units = [item if isinstance(item, str) else regions[item] for item in ordered]
     return regions[()]
 
 

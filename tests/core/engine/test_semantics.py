@@ -360,3 +360,65 @@ def test_a_raising_notice_plugin_does_not_fail_the_session(store, plugin_manager
     assert ("after_session", "completed") in recorder.calls  # the other plugin still heard it
     assert "plugin 'broken-notices': hook after_node failed" in caplog.text
     assert "event bus is down" in caplog.text
+
+
+def test_iterate_wired_straight_into_collect(store, plugin_manager):
+    data = graph(
+        {
+            "l": {"type": "integer_collection", "collection": [1, 2]},
+            "i": {"type": "iterate"},
+            "c": {"type": "collect"},
+            "ci": {"type": "collect"},
+        },
+        [
+            edge("l", "collection", "i", "collection"),
+            edge("i", "item", "c", "item"),
+            edge("i", "index", "ci", "item"),
+        ],
+    )
+    result = run(data, store, plugin_manager)
+    assert result.status == "completed", result.errors
+    assert values(result, "c", "collection") == [[1, 2]]
+    assert values(result, "ci", "collection") == [[0, 1]]
+
+
+def test_inner_iterate_wired_straight_into_collect_per_outer_item(store, plugin_manager):
+    data = graph(
+        {
+            "outer": {"type": "range", "stop": 2},
+            "it1": {"type": "iterate"},
+            "inner": {"type": "range_of_size", "size": 3},
+            "it2": {"type": "iterate"},
+            "c": {"type": "collect"},
+        },
+        [
+            edge("outer", "collection", "it1", "collection"),
+            edge("it1", "item", "inner", "start"),
+            edge("inner", "collection", "it2", "collection"),
+            edge("it2", "item", "c", "item"),
+        ],
+    )
+    result = run(data, store, plugin_manager)
+    assert values(result, "c", "collection") == [[0, 1, 2], [1, 2, 3]]
+
+
+def test_independent_iterator_declared_first_still_runs_before_use(store, plugin_manager):
+    data = graph(
+        {
+            "it_b": {"type": "iterate", "collection": [10, 20]},
+            "it_a": {"type": "iterate", "collection": [1, 2]},
+            "add": {"type": "add"},
+            "c": {"type": "collect"},
+            "c2": {"type": "collect"},
+        },
+        [
+            edge("it_a", "item", "add", "a"),
+            edge("it_b", "item", "add", "b"),
+            edge("add", "value", "c", "item"),
+            edge("c", "collection", "c2", "item"),
+        ],
+    )
+    result = run(data, store, plugin_manager)
+    assert result.status == "completed", result.errors
+    # it_b comes first in the graph, so it is the outer iteration
+    assert values(result, "c2", "collection") == [[[11, 12], [21, 22]]]
