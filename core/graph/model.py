@@ -206,7 +206,12 @@ def parse_nodes(
             continue
         node_type = data.get("type")
         if not isinstance(node_type, str):
-            errors.append(GraphError("missing_type", "the node has no 'type'", key))
+            problem = (
+                "the node has no 'type'"
+                if node_type is None
+                else f"'type' must be a string, got {node_type!r}"
+            )
+            errors.append(GraphError("missing_type", problem, key))
             continue
         cls = registry.node_class(node_type)
         if cls is None:

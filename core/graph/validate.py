@@ -64,7 +64,7 @@ def validate_parsed(
     ``classes`` also holds nodes whose values failed to parse (already reported), so edges to
     them are still checked; ``raw_nodes`` tells which ids exist at all (unknown types included).
     """
-    known_ids = set(classes) | set(raw_nodes)
+    known_ids = set(classes) | (set(raw_nodes) if isinstance(raw_nodes, dict) else set())
     return _Validator(graph.nodes, classes, known_ids, graph.edges).run()
 
 

@@ -29,6 +29,7 @@ Hot paths
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -134,6 +135,7 @@ class SqliteStore(SqliteQueueMixin, Store):
             raise StoreError(
                 f"cannot create the folder for database '{self.path}': {error}"
             ) from None
+        _refuse_foreign_file(self.path)
         self.artifacts = ArtifactStore(artifacts_root(self.path))
         self._engine = create_engine(
             URL.create("sqlite", database=str(self.path)),
@@ -484,6 +486,26 @@ def _constraint(error: BaseException | None) -> str | None:
     """The SQLite error name (``SQLITE_CONSTRAINT_FOREIGNKEY`` ...) behind a driver error."""
     error = getattr(error, "orig", error)
     return getattr(error, "sqlite_errorname", None)
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuse, before anything writes to it (even the WAL switch), another program's database."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            names = [
+                row[0]
+                for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+    except sqlite3.Error:
+        return  # not readable as SQLite: opening it reports that
+    if names and "schema_version" not in names:
+        shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+        raise StoreError(
+            f"database '{path}' is not a nodeloom database (it has tables {shown} and no nodeloom "
+            "schema); nothing was changed: point --db at a new or a nodeloom database"
+        )
 
 
 def _configure_connection(driver_connection: sqlite3.Connection, _record: Any) -> None:

@@ -336,3 +336,14 @@ def test_broken_edge_into_required_input_is_reported_once(registry):
         {"x": {"type": "nope"}, "p": {"type": "test_poly"}}, [edge("x", "value", "p", "value")]
     )
     assert problems(data, registry) == [("unknown_node_type", "x", None)]
+
+
+@pytest.mark.parametrize("nodes", [5, None, True, "abc", []])
+def test_nodes_of_the_wrong_shape(registry, nodes):
+    assert problems({"nodes": nodes, "edges": []}, registry) == [("invalid_graph", None, None)]
+
+
+def test_type_that_is_not_a_string(registry):
+    _, errors = check_graph_data({"nodes": {"a": {"type": 7}}}, registry)
+    assert [(e.code, e.node_id) for e in errors] == [("missing_type", "a")]
+    assert "must be a string, got 7" in errors[0].message

@@ -320,3 +320,16 @@ def test_processes_opening_a_fresh_database_at_once(tmp_path: Path) -> None:
             assert len(store.get_results(f"s-{worker}")) == 50
         assert store.info().counts["node_results"] == 200
     assert schema_versions(tmp_path / "fresh" / "race.db") == list(range(1, LATEST_VERSION + 1))
+
+
+def test_another_applications_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE sessions (x INTEGER)")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a nodeloom database"):
+        SqliteStore(f"sqlite:///{path}")
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as connection:
+        names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
+    assert names == ["sessions"]
