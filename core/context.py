@@ -117,11 +117,16 @@ class InvocationContext:
         )
 
     def report_progress(self, step: int, total: int, preview: Any = None) -> None:
-        """Tell the user how far a long node is; the CLI shows it as a progress bar."""
+        """Tell the user how far a long node is; the CLI shows it as a progress bar.
+
+        A progress report is also a cancellation point: if the session was canceled (before or
+        during the report), this raises ``CanceledError`` and the node stops here.
+        """
         if self._on_progress is not None:
             self._on_progress(
                 Progress(self.session_id, self.node_id, self.source_node_id, step, total, preview)
             )
+        self.raise_if_canceled()
 
     def is_canceled(self) -> bool:
         return self._cancel_event is not None and self._cancel_event.is_set()

@@ -48,6 +48,24 @@ def is_verbose() -> bool:
     return False
 
 
+def verbose_option(function: Any) -> Any:
+    """``--verbose`` after the subcommand too (``nodeloom run X --verbose``), same as ``nodeloom -v``."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        if value:
+            ctx.ensure_object(dict)["verbose"] = True
+        return value
+
+    return click.option(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="Show tracebacks and extra detail on errors.",
+    )(function)
+
+
 def json_option(function: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON only on stdout.")(
         function

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from nodeloom.cli.common import emit_json, is_verbose, json_option, print_table
+from nodeloom.cli.common import emit_json, is_verbose, json_option, print_table, verbose_option
 
 
 @click.command("plugins", short_help="List plugins and whether each loaded.")
+@verbose_option
 @json_option
 def plugins_command(as_json: bool) -> None:
     """List plugins: name, distribution, version, status, hooks and node count.

@@ -222,7 +222,8 @@ def work(
             f"{summary.counts['failed']} failed, {summary.counts['canceled']} canceled"
         )
         for outcome in summary.problems[:20]:
-            click.echo(f"  item {outcome.item_id}: {outcome.status}: {outcome.error}", err=True)
+            detail = f": {outcome.error}" if outcome.error else ""
+            click.echo(f"  item {outcome.item_id}: {outcome.status}{detail}", err=True)
     if summary.counts["failed"]:
         sys.exit(EXIT_FAILED)
 

@@ -18,6 +18,7 @@ from nodeloom.cli.common import (
     is_verbose,
     json_option,
     open_store_or_fail,
+    verbose_option,
 )
 
 
@@ -41,6 +42,7 @@ def apply_assignments(data: Any, assignments: tuple[str, ...], registry: Any) ->
     nodes = data.get("nodes") if isinstance(data, dict) else None
     if not isinstance(nodes, dict):
         fail("--set needs a graph with a 'nodes' object")
+    fed = _fed_inputs(data.get("edges"))
     problems = []
     for text in assignments:
         node_id, field, value = parse_assignment(text)
@@ -58,9 +60,30 @@ def apply_assignments(data: Any, assignments: tuple[str, ...], registry: Any) ->
                 f"(inputs: {fields})"
             )
             continue
+        feeder = fed.get((node_id, field))
+        if feeder is not None:
+            problems.append(
+                f"--set '{text}': input '{field}' of node '{node_id}' is fed by an edge from "
+                f"'{feeder}', which would override the value (remove the edge to set it)"
+            )
+            continue
         node[field] = value
     if problems:
         fail(problems)
+
+
+def _fed_inputs(edges: Any) -> dict[tuple[str, str], str]:
+    """(node id, input) -> 'source.field' for each edge in graph data that looks well-formed."""
+    fed: dict[tuple[str, str], str] = {}
+    for edge in edges if isinstance(edges, list) else []:
+        try:
+            source, destination = edge["source"], edge["destination"]
+            fed[(destination["node_id"], destination["field"])] = (
+                f"{source['node_id']}.{source['field']}"
+            )
+        except (TypeError, KeyError):
+            continue  # malformed edges are reported by validation
+    return fed
 
 
 @click.command("run")
@@ -73,6 +96,7 @@ def apply_assignments(data: Any, assignments: tuple[str, ...], registry: Any) ->
     help="Set a node input before running (repeatable). VALUE is parsed as JSON when it can be.",
 )
 @db_option
+@verbose_option
 @json_option
 def run_command(
     graph_file: str, assignments: tuple[str, ...], db_url: str | None, as_json: bool

@@ -17,6 +17,8 @@ from nodeloom.cli.common import (
     is_verbose,
     json_option,
     open_store_or_fail,
+    print_table,
+    verbose_option,
 )
 
 
@@ -71,8 +73,14 @@ def list_sessions(status: str | None, limit: int, db_url: str | None, as_json: b
         return
     if not rows:
         click.echo("no sessions")
-    for row in rows:
-        click.echo(f"{row['session_id']}  {row['status']:<11}  {row['created_at']}")
+        return
+    print_table(
+        ["SESSION", "STATUS", "CREATED", "BATCH"],
+        [
+            [row["session_id"], row["status"], row["created_at"], row["batch_id"] or ""]
+            for row in rows
+        ],
+    )
 
 
 def _load(store: Any, session_id: str) -> Any:
@@ -87,6 +95,7 @@ def _load(store: Any, session_id: str) -> Any:
 @sessions_command.command("show")
 @click.argument("session_id")
 @db_option
+@verbose_option
 @json_option
 def show_session(session_id: str, db_url: str | None, as_json: bool) -> None:
     """Show a session: its graph, each node execution's status, timing and output."""
@@ -138,6 +147,7 @@ def show_session(session_id: str, db_url: str | None, as_json: bool) -> None:
 @sessions_command.command("resume")
 @click.argument("session_id")
 @db_option
+@verbose_option
 @json_option
 def resume(session_id: str, db_url: str | None, as_json: bool) -> None:
     """Finish a session that was interrupted (a crash, a kill): finished nodes are not run again."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from nodeloom.cli.common import EXIT_BAD_INPUT, emit_json, fail, json_option
+from nodeloom.cli.common import EXIT_BAD_INPUT, emit_json, fail, json_option, verbose_option
 
 
 @click.command("validate", short_help="Validate a graph file without running it.")
 @click.argument("graph_file", metavar="GRAPH.json", type=click.Path(exists=True, dir_okay=False))
+@verbose_option
 @json_option
 @click.pass_context
 def validate_command(ctx: click.Context, graph_file: str, as_json: bool) -> None:

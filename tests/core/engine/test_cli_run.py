@@ -70,6 +70,7 @@ def test_set_values_are_parsed_as_json_then_validated(runner, graph_file):
         ("ghost.value=1", "there is no node 'ghost'"),
         ("m.nope=1", "has no input 'nope' (inputs: a, b)"),
         ("novalue", "expected NODE.FIELD=VALUE"),
+        ("m.a=5", "is fed by an edge from 'it.item'"),
     ],
 )
 def test_bad_set_is_exit_2(runner, graph_file, assignment, message):
@@ -96,6 +97,8 @@ def test_failed_workflow_exits_1_with_the_error(runner, tmp_path):
     ]
     verbose = runner.invoke(cli, ["--verbose", "run", str(path), "--json"])
     assert "Traceback" in json.loads(verbose.stdout)["errors"][0]["traceback"]
+    after = runner.invoke(cli, ["run", str(path), "--json", "--verbose"])
+    assert "Traceback" in json.loads(after.stdout)["errors"][0]["traceback"]
 
 
 def test_invalid_graph_lists_every_problem(runner, tmp_path):

@@ -7,7 +7,15 @@ import threading
 import pytest
 from helpers import edge, graph
 
-from nodeloom import hookimpl
+from nodeloom import (
+    BaseInvocation,
+    BaseInvocationOutput,
+    InputField,
+    OutputField,
+    hookimpl,
+    invocation,
+    invocation_output,
+)
 from nodeloom.execute import run_graph
 from nodeloom.graph.errors import GraphValidationError
 
@@ -422,3 +430,50 @@ def test_independent_iterator_declared_first_still_runs_before_use(store, plugin
     assert result.status == "completed", result.errors
     # it_b comes first in the graph, so it is the outer iteration
     assert values(result, "c2", "collection") == [[[11, 12], [21, 22]]]
+
+
+@invocation_output("test_steps_output")
+class StepsOutput(BaseInvocationOutput):
+    steps: int = OutputField(description="Steps done")
+
+
+@invocation("test_steps", category="test")
+class StepsInvocation(BaseInvocation):
+    """Reports progress on each of its steps and never checks for cancellation itself."""
+
+    steps: int = InputField(default=5, description="How many steps")
+
+    def invoke(self, context) -> StepsOutput:
+        for step in range(1, self.steps + 1):
+            STEPS_DONE.append(step)
+            context.report_progress(step, self.steps)
+        return StepsOutput(steps=self.steps)
+
+
+STEPS_DONE: list[int] = []
+
+
+class StepNodes:
+    @hookimpl
+    def register_invocations(self, register):
+        register(StepsInvocation)
+
+
+def test_a_progress_report_is_a_cancellation_point(store, plugin_manager):
+    plugin_manager.add_plugin(StepNodes(), "step-nodes")
+    STEPS_DONE.clear()
+    cancel = threading.Event()
+
+    def on_progress(progress):
+        if progress.step == 2:
+            cancel.set()
+
+    result = run(
+        graph({"s": {"type": "test_steps"}}),
+        store,
+        plugin_manager,
+        cancel_event=cancel,
+        on_progress=on_progress,
+    )
+    assert result.status == "canceled"
+    assert STEPS_DONE == [1, 2]
