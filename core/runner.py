@@ -101,7 +101,6 @@ class SessionRunner:
         self._output_classes = {
             node_id: node.output_class() for node_id, node in graph.nodes.items()
         }
-        self._has_after_node = bool(self.hook.after_node.get_hookimpls())
         # node id -> output JSON of each completed execution, in order, for the RunResult
         self.completed: dict[str, list[dict[str, Any]]] = {}
 
@@ -310,8 +309,7 @@ class SessionRunner:
             raise _Stop(FAILED) from None
         self.values[(node_id, path)] = output
         self._persist(node_id, exec_id, path, node.type, output_json, started, time.time())
-        if self._has_after_node:
-            self._notify("after_node", invocation=invocation, context=context, output=output)
+        self._notify("after_node", invocation=invocation, context=context, output=output)
         if self.on_node is not None:
             self.on_node(node_id, exec_id)
 

@@ -448,8 +448,6 @@ def migrate(
     _refuse_newer(version, latest, where)
     if version == latest:
         return version
-    if version == 0:
-        _refuse_foreign(connection, where)
     for migration in migrations:
         if migration.version <= version:
             continue
@@ -480,19 +478,6 @@ def _check_sequence(migrations: list[Migration]) -> None:
     versions = [migration.version for migration in migrations]
     if versions != list(range(1, len(versions) + 1)):
         raise ValueError(f"migration versions must be 1, 2, 3... without gaps, got {versions}")
-
-
-def _refuse_foreign(connection: Connection, where: str) -> None:
-    """A database with tables but no nodeloom schema belongs to something else: leave it alone."""
-    names = sorted(
-        name for name in inspect(connection).get_table_names() if not name.startswith("sqlite_")
-    )
-    if names:
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-        raise StoreError(
-            f"{where} is not a nodeloom database (it has tables {shown} and no nodeloom schema); "
-            "nothing was changed: point --db at a new or a nodeloom database"
-        )
 
 
 def _refuse_newer(version: int, latest: int, where: str) -> None:
