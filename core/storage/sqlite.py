@@ -508,11 +508,29 @@ def _refuse_foreign_file(path: Path) -> None:
         )
 
 
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """Turn on WAL, retrying while another process holds the lock.
+
+    Changing the journal mode of a brand-new database needs an exclusive lock, and SQLite can
+    answer "database is locked" there without consulting the busy handler, so processes opening
+    a fresh file at the same moment retry here, like the busy timeout would.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def _configure_connection(driver_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = driver_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
